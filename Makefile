@@ -1,0 +1,42 @@
+# The two set-up commands on a fresh machine:  make figures  |  make test
+# Both create the virtual environment (.venv) on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# A folder of article files to analyse instead of the shipped corpus.
+CORPUS ?=
+# Where figures go (default: figures/ for the shipped corpus).
+OUT    ?=
+
+.PHONY: all venv figures test lab bench clean
+
+all: figures
+
+$(STAMP): requirements.txt requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt -c requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## Execute every notebook headless and write figures/ (CORPUS=folder OUT=folder for your own corpus).
+figures: $(STAMP)
+	$(BIN)/python -m analysis notebooks $(if $(CORPUS),--corpus "$(CORPUS)") $(if $(OUT),--out "$(OUT)")
+
+## Unit tests, evaluations on ../shared/data (skipped with a message when absent) and every notebook.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## JupyterLab on the same environment.
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+## Benchmarks (see bench/README.md).
+bench: $(STAMP)
+	$(BIN)/python bench/bench_voices.py
+
+clean:
+	rm -rf build .cache .pytest_cache

@@ -1,0 +1,153 @@
+"""Command line: ``python -m analysis quotes|voices ...``.
+
+Stable contract (outside checks depend on it):
+
+* ``quotes PATH...`` (article files or corpus folders) or ``quotes --jsonl FILE``
+  (each line a JSON object with "id" and "text"; other fields ignored) writes JSON
+  Lines, one object per quote or label: id, start, end, text, kind, speaker,
+  speaker_mention, cue.
+* ``voices`` (same inputs) writes the segments: id, start, end, voice, kind, speaker.
+
+Offsets are character offsets into the article body (or the input "text").
+Errors go to stderr with exit status 2; nothing but results is printed on stdout.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from .corpus import Article, CorpusError, decode_bytes, load_corpus
+
+QUOTE_KEYS = ("id", "start", "end", "text", "kind", "speaker", "speaker_mention", "cue")
+VOICE_KEYS = ("id", "start", "end", "voice", "kind", "speaker")
+
+
+def read_jsonl(path: str | Path) -> list[Article]:
+    """Articles from JSON Lines with "id" and "text"; bad lines raise CorpusError with the line."""
+    source = "<stdin>" if str(path) == "-" else str(path)
+    try:
+        raw = sys.stdin.buffer.read() if source == "<stdin>" else Path(path).read_bytes()
+    except OSError as exc:
+        raise CorpusError(source, None, f"cannot read: {exc.strerror}") from None
+    text = decode_bytes(raw, source)
+    articles: list[Article] = []
+    seen: dict[str, int] = {}
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CorpusError(source, n, f"invalid JSON: {exc.msg}") from None
+        if not isinstance(obj, dict):
+            raise CorpusError(source, n, "expected a JSON object")
+        for key in ("id", "text"):
+            if key not in obj:
+                raise CorpusError(source, n, f"missing field {key!r}")
+        if not isinstance(obj["text"], str):
+            raise CorpusError(source, n, "field 'text' must be a string")
+        if obj["id"] is None or isinstance(obj["id"], (dict, list)):
+            raise CorpusError(source, n, "field 'id' must be a string or number")
+        art_id = str(obj["id"])
+        if art_id in seen:
+            raise CorpusError(source, n, f"duplicate id {art_id!r} (first on line {seen[art_id]})")
+        seen[art_id] = n
+        articles.append(
+            Article(id=art_id, body=obj["text"], source=source, body_line=n, extra={"input_id": obj["id"]})
+        )
+    return articles
+
+
+def _records(frame: pd.DataFrame, keys: Sequence[str], articles: Sequence[Article]) -> Iterator[dict]:
+    """JSON-ready rows; "id" is the input's own id value (a JSON number stays a number)."""
+    ids = {a.id: a.extra.get("input_id", a.id) for a in articles}
+    frame = frame.rename(columns={"article_id": "id"})
+    for row in frame[list(keys)].itertuples(index=False):
+        rec = {}
+        for key, value in zip(keys, row):
+            if key == "id":
+                rec[key] = ids.get(value, value)
+                continue
+            if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+                value = None
+            elif hasattr(value, "item"):
+                value = value.item()
+            rec[key] = value
+        yield rec
+
+
+def _inputs(args: argparse.Namespace) -> list[Article]:
+    if args.jsonl:
+        return read_jsonl(args.jsonl)
+    if not args.paths:
+        raise CorpusError("<arguments>", None, "give article files or folders, or --jsonl FILE")
+    return load_corpus(args.paths).articles
+
+
+def _write(records: Iterator[dict]) -> None:
+    out = sys.stdout
+    for rec in records:
+        out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+def cmd_quotes(args: argparse.Namespace) -> None:
+    from .pipeline import voice_tables
+
+    articles = _inputs(args)
+    tables = voice_tables(articles, n_process=args.processes, cache=args.cache)
+    _write(_records(tables.quotes, QUOTE_KEYS, articles))
+
+
+def cmd_voices(args: argparse.Namespace) -> None:
+    from .pipeline import voice_tables
+
+    articles = _inputs(args)
+    tables = voice_tables(articles, n_process=args.processes, cache=args.cache)
+    _write(_records(tables.segments, VOICE_KEYS, articles))
+
+
+def cmd_notebooks(args: argparse.Namespace) -> None:
+    from .notebooks import run_notebooks
+
+    for path in run_notebooks(corpus=args.corpus, out=args.out, only=args.only or None):
+        print(f"executed {path}", file=sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analysis", description="Media-framing analysis suite.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, func, help_ in (
+        ("quotes", cmd_quotes, "quotes and labels as JSON Lines"),
+        ("voices", cmd_voices, "voice segments (editorial / quote) as JSON Lines"),
+    ):
+        p = sub.add_parser(name, help=help_)
+        p.add_argument("paths", nargs="*", help="article files (.md with front matter) or corpus folders")
+        p.add_argument("--jsonl", metavar="FILE", help="JSON Lines input with 'id' and 'text' ('-' for stdin)")
+        p.add_argument("--processes", type=int, default=1, help="worker processes (default 1)")
+        p.add_argument("--cache", action="store_true", help="reuse/write the per-article Parquet cache")
+        p.set_defaults(func=func)
+    p = sub.add_parser("notebooks", help="execute every notebook headless and write the figures")
+    p.add_argument("--corpus", help="folder of article files (default: the shipped corpus)")
+    p.add_argument("--out", help="figures folder (default: figures/, or figures/corpus-NAME for --corpus)")
+    p.add_argument("--only", nargs="*", help="notebook names (stems) to run")
+    p.set_defaults(func=cmd_notebooks)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except CorpusError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    return 0

@@ -1,0 +1,146 @@
+"""Figures, in one consistent style, saved deterministically.
+
+Every figure function takes tidy DataFrames from :mod:`analysis.stats` and
+returns a matplotlib Figure; :func:`save_figure` writes PNG and SVG plus the CSV
+behind the figure, with volatile metadata (dates, software versions) stripped
+so that re-running gives identical bytes.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+
+#: One palette for voices and kinds across every figure.
+VOICE_COLORS: dict[str, str] = {
+    "editorial": "#9e9e9e",
+    "editorial (scare)": "#f2b134",
+    "direct": "#1f77b4",
+    "partial": "#6baed6",
+    "indirect": "#2ca02c",
+    "embedded_post": "#9467bd",
+    "scare": "#f2b134",
+}
+VOICE_ORDER: tuple[str, ...] = ("editorial", "editorial (scare)", "direct", "partial", "indirect", "embedded_post")
+STYLE: dict[str, object] = {
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "svg.hashsalt": "framing-suite",
+    "svg.fonttype": "path",
+}
+
+
+def use_style() -> None:
+    """Apply the suite's matplotlib style (idempotent)."""
+    plt.rcParams.update(STYLE)
+
+
+def _short(text: str, n: int = 28) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def save_figure(fig: Figure, name: str, *, out_dir: str | Path, data: pd.DataFrame | None = None) -> dict[str, Path]:
+    """Write ``name``.png/.svg (and .csv of ``data``) into ``out_dir``; bytes are reproducible."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = {
+        "png": out / f"{name}.png",
+        "svg": out / f"{name}.svg",
+    }
+    fig.savefig(written["png"], metadata={"Software": None}, bbox_inches="tight")
+    fig.savefig(written["svg"], metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+    if data is not None:
+        written["csv"] = out / f"{name}.csv"
+        data.to_csv(written["csv"], index=False, lineterminator="\n", float_format="%.6g")
+    return written
+
+
+def corpus_overview(articles: pd.DataFrame, sentences: pd.DataFrame, paragraphs: pd.DataFrame) -> Figure:
+    """Words, sentences and paragraphs per article."""
+    use_style()
+    counts = pd.DataFrame(
+        {
+            "words": articles.set_index("article_id")["n_words"],
+            "sentences": sentences.groupby("article_id").size(),
+            "paragraphs": paragraphs.groupby("article_id").size(),
+        }
+    ).fillna(0)
+    fig, axes = plt.subplots(1, 3, figsize=(9, 0.5 + 0.35 * max(len(counts), 2)), sharey=True)
+    labels = [_short(i) for i in counts.index]
+    for ax, col in zip(axes, counts.columns):
+        ax.barh(labels, counts[col], color="#4c72b0")
+        ax.set_title(f"{col} per article")
+        ax.invert_yaxis() if ax is axes[0] else None
+        for y, v in enumerate(counts[col]):
+            ax.text(v, y, f" {int(v)}", va="center", fontsize=8)
+    fig.suptitle(f"Corpus: {len(counts)} article(s)", x=0.01, ha="left")
+    fig.tight_layout()
+    return fig
+
+
+def voice_share_bars(shares: pd.DataFrame) -> Figure:
+    """Stacked share of each article's words by voice and quote kind."""
+    use_style()
+    wide = shares.pivot_table(index="article_id", columns="voice_kind", values="share", fill_value=0.0)
+    cols = [c for c in VOICE_ORDER if c in wide.columns]
+    wide = wide[cols]
+    fig, ax = plt.subplots(figsize=(9, max(2.2, 0.9 + 0.45 * len(wide))))
+    left = pd.Series(0.0, index=wide.index)
+    labels = [_short(i) for i in wide.index]
+    for col in cols:
+        ax.barh(labels, wide[col], left=left, color=VOICE_COLORS[col], label=col, edgecolor="white", linewidth=0.5)
+        for y, (l, v) in enumerate(zip(left, wide[col])):
+            if v >= 0.04:
+                ax.text(l + v / 2, y, f"{v:.0%}", ha="center", va="center", fontsize=8, color="black")
+        left += wide[col]
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of the article's words")
+    ax.set_title("Who speaks: words by voice (editorial vs quoted kinds)")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    ax.grid(axis="y", visible=False)
+    fig.tight_layout()
+    return fig
+
+
+def speaker_bars(speakers: pd.DataFrame, *, top: int = 15) -> Figure:
+    """Quoted words per canonical speaker, stacked by nothing, annotated with quote counts."""
+    use_style()
+    agg = speakers.groupby("speaker", as_index=False)[["quoted_words", "n_direct", "n_partial", "n_indirect", "n_embedded_post"]].sum()
+    agg = agg.sort_values(["quoted_words", "speaker"], ascending=[False, True]).head(top)
+    fig, ax = plt.subplots(figsize=(7, 0.8 + 0.35 * max(len(agg), 2)))
+    ax.barh(agg["speaker"], agg["quoted_words"], color="#1f77b4")
+    ax.invert_yaxis()
+    for y, row in enumerate(agg.itertuples()):
+        ax.text(row.quoted_words, y, f"  {row.n_direct}d {row.n_partial}p {row.n_indirect}i {row.n_embedded_post}e",
+                va="center", fontsize=8)
+    ax.set_xlabel("words in this speaker's voice")
+    ax.set_title("Who is quoted, and how much (d/p/i/e = direct, partial, indirect, embedded post)")
+    ax.margins(x=0.25)
+    ax.grid(axis="y", visible=False)
+    fig.tight_layout()
+    return fig
+
+
+def kind_bars(kinds: pd.DataFrame) -> Figure:
+    """Number of quotes and labels of each kind (all articles)."""
+    use_style()
+    total = kinds.groupby("kind")["n"].sum()
+    order = [k for k in ("direct", "partial", "indirect", "embedded_post", "scare") if k in total.index]
+    fig, ax = plt.subplots(figsize=(6, 2.8))
+    ax.bar(order, [total[k] for k in order], color=[VOICE_COLORS[k] for k in order])
+    for x, k in enumerate(order):
+        ax.text(x, total[k], str(int(total[k])), ha="center", va="bottom", fontsize=8)
+    ax.set_ylabel("count")
+    ax.set_title("Quote kinds found")
+    ax.grid(axis="x", visible=False)
+    fig.tight_layout()
+    return fig
