@@ -422,8 +422,12 @@ def split_voices(article: Article, *, doc: Doc | None = None) -> VoiceSplit:
             if att is None and stripped.endswith(":"):
                 att = _lead_in_speaker(before_tokens, index)
                 method = "colon lead-in"
-            if att is None and body[m.close : hi].lstrip().startswith(("—", "–", "-")):
-                att = _lead_in_speaker(after_tokens, index)
+            tail_end = min(next_open, p_hi_close)
+            tail = body[m.close : tail_end]
+            if att is None and tail.lstrip().startswith(("—", "–", "-")):
+                dash = m.close + len(tail) - len(tail.lstrip())
+                _, stop = _sentence_of(sents, sent_starts, dash)
+                att = _lead_in_speaker(index.tokens(dash + 1, min(stop, tail_end)), index)
                 method = "dash attribution"
             if att is not None:
                 q = make(m, "direct", att, method)
