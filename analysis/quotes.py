@@ -42,7 +42,8 @@ SPEECH_LEMMAS: frozenset[str] = frozenset(
     yell exclaim murmur joke quip boast tout slam blast extol praise accuse decry criticise criticize
     condemn complain confirm predict promise vow pledge agree testify counter retort interject lament
     muse wonder scoff snap proclaim mention clarify caution advise reiterate repeat inform assure
-    reveal disclose allege speculate hint imply indicate conclude told dub label brand term
+    reveal disclose allege speculate hint imply indicate conclude roar chant scream plead beg demand
+    told dub label brand term
     """.split()
 ) - {"told", "dub", "label", "brand", "term"}
 #: Quoting verbs that may attribute a quoted fragment they do not govern in the parse
@@ -79,7 +80,7 @@ _SMALL_WORDS = frozenset("a an the of and or in on at to for with by from as is 
 KINDS: tuple[str, ...] = ("direct", "partial", "indirect", "scare", "embedded_post")
 
 _SIGNATURE = re.compile(
-    r"^[ \t]*[—–-]{1,2}[ \t]*(?P<name>[^\n(]{1,80}?)[ \t]*\(@(?P<handle>\w{1,30})\)[ \t]*(?P<date>[A-Z][a-z]+\.? \d{1,2}, \d{4})?[^\n]*$",
+    r"^[ \t]*[—–-]{1,2}[ \t]*(?P<name>[^\n(]{1,80}?)[ \t]*\(@(?P<handle>\w{1,30})\)[ \t]*(?P<date>[A-Z][a-z]+\.? \d{1,2}, \d{4})?[ \t]*$",
     re.MULTILINE,
 )
 _POST_MARKERS = re.compile(r"pic\.twitter\.com/|https?://t\.co/|(?:^|\s)#\w|(?:^|\s)@\w{2,}|^\W*[\U0001F000-\U0001FAFF\u2600-\u27BF]")
@@ -194,23 +195,39 @@ def _subject(verb: Token) -> Token | None:
 
 
 def _governing_verbs(tokens: set[Token]) -> set[Token]:
-    """The first verb above each quoted token outside the quote (its governing clause)."""
+    """Verbs that govern the quoted tokens through clausal links only.
+
+    Walk up from the quote; every verb passed is a candidate, and the walk stops
+    at a relative clause or nominal modifier boundary ("the event, which is
+    being dubbed the “Genocide Games”" is not governed by the main verb).
+    """
     out = set()
     for tok in tokens:
-        head = tok.head
+        cur = tok
         for _ in range(12):
-            if head is tok or head in tokens:
-                if head.head is head:
+            head = cur.head
+            if head is cur:
+                break
+            if cur not in tokens and cur.dep_ in ("relcl", "acl", "appos", "pobj", "dobj", "nsubj", "nsubjpass"):
+                if cur.pos_ not in ("VERB", "AUX") or cur.dep_ in ("relcl", "acl"):
                     break
-                head = head.head
-                continue
-            if head.pos_ in ("VERB", "AUX"):
+            if head not in tokens and head.pos_ in ("VERB", "AUX"):
                 out.add(head)
-                break
-            if head.head is head:
-                break
-            head = head.head
+            cur = head
     return out
+
+
+def _joins_clause(cue: Token, verbs: set[Token]) -> bool:
+    """Whether a cue hangs off one of ``verbs`` as a participle, infinitive or conjunct
+    ("… justify X as “legitimate”, saying …")."""
+    cur = cue
+    for _ in range(6):
+        if cur in verbs:
+            return True
+        if cur.dep_ not in ("advcl", "xcomp", "conj", "ccomp") or cur.head is cur:
+            return False
+        cur = cur.head
+    return False
 
 
 def _adjacent_name(verb: Token, index: _Index, lo: int, hi: int) -> Token | None:
@@ -286,6 +303,17 @@ def _lead_in_speaker(tokens: list[Token], index: _Index) -> _Attribution | None:
     return _Attribution(tok, None, None)
 
 
+def _colon_lead_in(tokens: list[Token], index: _Index, lo: int, hi: int) -> _Attribution | None:
+    """``He offered: “…”`` / ``Jane Smith: “…”``: the subject of the last verb before the
+    colon (the verb is the cue), or a bare name."""
+    verbs = [t for t in tokens if t.pos_ == "VERB" and not index.quoted(t.idx)]
+    for verb in reversed(verbs):
+        subj = _subject(verb)
+        if subj is not None and lo <= subj.idx < hi and subj.lower_ not in ("it", "there", "this", "that"):
+            return _Attribution(subj, verb, verb.text)
+    return _lead_in_speaker(tokens, index)
+
+
 def _is_title(content: str, before: str) -> bool:
     words = re.findall(r"[A-Za-z][\w'’\-]*", content)
     if len(words) < 2:
@@ -353,7 +381,7 @@ def split_voices(article: Article, *, doc: Doc | None = None) -> VoiceSplit:
     posts = find_embedded_posts(body)
     marks, issues = scan_marks(body, exclude=[(s, e) for s, e, *_ in posts])
     index = _Index(doc, [(m.open, m.close) for m in marks] + [(s, e) for s, e, *_ in posts])
-    speakers = SpeakerIndex(doc)
+    speakers = SpeakerIndex(doc, quoted=index.quoted)
     sents = sentence_spans(body)
     sent_starts = [s for s, _ in sents]
     paras = paragraph_spans(body)
@@ -403,6 +431,10 @@ def split_voices(article: Article, *, doc: Doc | None = None) -> VoiceSplit:
         before_tokens = index.tokens(lo, m.open)
         stripped = before.rstrip()
         clause_start = (not stripped) or stripped[-1] in ":,—–;"
+        if _is_title(content, before):
+            quotes.append(make(m, "scare", None, "quoted title", label="title"))
+            prev_close = m.close
+            continue
         first_alpha = next((c for c in content if c.isalpha()), "")
         n_words = len(content.split())
         sentence_like = clause_start and (not first_alpha or first_alpha.isupper() or (bool(stripped) and n_words >= 4))
@@ -420,7 +452,7 @@ def split_voices(article: Article, *, doc: Doc | None = None) -> VoiceSplit:
                 att = _find_attribution(before_tokens, index, lo, m.open, prefer="last")
                 method = "cue before"
             if att is None and stripped.endswith(":"):
-                att = _lead_in_speaker(before_tokens, index)
+                att = _colon_lead_in(before_tokens, index, lo, m.open)
                 method = "colon lead-in"
             tail_end = min(next_open, p_hi_close)
             tail = body[m.close : tail_end]
@@ -440,25 +472,24 @@ def split_voices(article: Article, *, doc: Doc | None = None) -> VoiceSplit:
                 q = make(m, "direct", None, "unattributed")
         else:
             whole = index.tokens(max(ss, p_lo), min(se, p_hi_close))
-            if _is_title(content, before):
-                q = make(m, "scare", None, "quoted title", label="title")
-            else:
-                quote_toks = {t for t in index.tokens(m.start, m.end) if not t.is_punct}
-                cues = [t for t in whole if not index.quoted(t.idx) and _is_cue(t)]
-                governing = [c for c in cues if c in _governing_verbs(quote_toks)]
-                ordered = governing + sorted(
-                    (c for c in cues if c not in governing and c.lemma_.lower() in FRAGMENT_LEMMAS), key=lambda c: min(abs(c.idx - m.open), abs(c.idx - m.close))
-                )
-                att = None
-                for cue in ordered:
-                    att = _attribute_with_cue(cue, index, max(ss, p_lo), min(se, p_hi_close))
-                    if att is not None:
-                        break
-                if att is None:
-                    for tok, pobj in _according_to([t for t in whole if not index.quoted(t.idx)]):
-                        att = _Attribution(pobj, tok, "according to")
-                        break
-                q = make(m, "partial", att, "cue in sentence") if att is not None else make(m, "scare", None, "no speaker", label="scare")
+            quote_toks = {t for t in index.tokens(m.start, m.end) if not t.is_punct}
+            cues = [t for t in whole if not index.quoted(t.idx) and _is_cue(t)]
+            above = _governing_verbs(quote_toks)
+            governing = [c for c in cues if c in above]
+            ordered = governing + sorted(
+                (c for c in cues if c not in governing and c.lemma_.lower() in FRAGMENT_LEMMAS
+                 and _joins_clause(c, above)), key=lambda c: min(abs(c.idx - m.open), abs(c.idx - m.close))
+            )
+            att = None
+            for cue in ordered:
+                att = _attribute_with_cue(cue, index, max(ss, p_lo), min(se, p_hi_close))
+                if att is not None:
+                    break
+            if att is None:
+                for tok, pobj in _according_to([t for t in whole if not index.quoted(t.idx)]):
+                    att = _Attribution(pobj, tok, "according to")
+                    break
+            q = make(m, "partial", att, "cue in sentence") if att is not None else make(m, "scare", None, "no speaker", label="scare")
         if q.speaker is not None and q.kind in ("direct", "partial"):
             last_attributed = q
         quotes.append(q)

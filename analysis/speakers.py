@@ -8,6 +8,7 @@ as written is always kept next to the canonical name.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
@@ -21,6 +22,7 @@ TITLES: frozenset[str] = frozenset(
     spokesman spokeswoman spokesperson chairman chairwoman chair ceo director leader sir dame lord lady
     """.split()
 )
+_TITLE_KEYS = frozenset(t.rstrip(".") for t in TITLES)
 PERSON_PRONOUNS: frozenset[str] = frozenset({"he", "she", "him", "her"})
 GROUP_PRONOUNS: frozenset[str] = frozenset({"they", "them", "it", "we", "i", "you"})
 _POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
@@ -31,7 +33,9 @@ def clean_name(text: str) -> str:
     """Strip a possessive, surrounding punctuation and leading title words."""
     text = _POSSESSIVE.sub("", text.strip()).strip(" ,.;:\"'“”‘’()")
     words = text.split()
-    while len(words) > 1 and words[0].lower().rstrip(".") in {t.rstrip(".") for t in TITLES}:
+    while len(words) > 1 and (
+        words[0].lower().rstrip(".") in _TITLE_KEYS or (words[0].islower() and len(words[0]) <= 2)
+    ):
         words = words[1:]
     return " ".join(words)
 
@@ -54,7 +58,9 @@ class Person:
 class SpeakerIndex:
     """Named people and other named sources of one parsed article."""
 
-    def __init__(self, doc: Doc) -> None:
+    def __init__(self, doc: Doc, *, quoted: Callable[[int], bool] | None = None) -> None:
+        """``quoted(offset)`` tells mentions inside quotes: they name people but are
+        not antecedents for pronouns or descriptors."""
         self.doc = doc
         self.people: list[Person] = []
         names: list[tuple[str, int, Span]] = []
@@ -75,7 +81,7 @@ class SpeakerIndex:
                 self.people.append(Person(canonical=name, tokens=toks))
         for name, offset, ent in names:
             person = self.person_for_name(name)
-            if person is None:
+            if person is None or (quoted is not None and quoted(offset)):
                 continue
             person.mentions.append(offset)
             for nat in self._nationality_before(ent):
@@ -167,7 +173,7 @@ def mention_span(token: Token) -> Span:
     Coordinated names ("Burton and Nick") are kept together.
     """
     doc = token.doc
-    conj = [c for c in token.rights if c.dep_ == "conj" and c.pos_ in ("PROPN", "NOUN")]
+    conj = [c for c in token.rights if c.dep_ == "conj" and c.pos_ == "PROPN" and c.ent_type_ in ("PERSON", "ORG", "NORP", "GPE")]
     if conj:
         head = _single_mention(token)
         last = _single_mention(conj[-1])
@@ -182,7 +188,7 @@ def _single_mention(token: Token) -> Span:
             if ent.start <= token.i < ent.end:
                 start, end = ent.start, ent.end
                 # keep a title or descriptor right before a person ("Officer Tusk")
-                while start > 0 and doc[start - 1].lower_.rstrip(".") in {t.rstrip(".") for t in TITLES} and doc[start - 1].dep_ in ("compound", "amod", "nmod"):
+                while start > 0 and doc[start - 1].lower_.rstrip(".") in _TITLE_KEYS and doc[start - 1].dep_ in ("compound", "amod", "nmod"):
                     start -= 1
                 if doc[end - 1].tag_ == "POS" or doc[end - 1].text in ("'s", "’s"):
                     end -= 1

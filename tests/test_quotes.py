@@ -100,6 +100,13 @@ def test_seed_cue_verbs_stay_editorial(seed_split):
         ("She wrote the book “The Art of Peace” last year.", [("scare", "The Art of Peace", None, None)]),
         ("The so-called “peace plan” failed.", [("scare", "peace plan", None, None)]),
         ('Burton thinks that cats are "cuties".', [("scare", "cuties", None, None)]),
+        ("He offered: “Jon Stewart leaving.”", [("direct", "Jon Stewart leaving.", "He", "offered")]),
+        ("At the rally, the crowd roared, “Lock her up!”", [("direct", "Lock her up!", "crowd", "roared")]),
+        ('Fair called it "weird" to see her book, "Fortifying Pakistan," there.',
+         [("partial", "weird", "Fair", "called"), ("scare", "Fortifying Pakistan,", None, None)]),
+        ("Police said a man was “uneasy”. Listen to the “frantic” call.",
+         [("indirect", "a man was “uneasy”", "Police", "said"), ("partial", "uneasy", "Police", "said"),
+          ("scare", "frantic", None, None)]),
     ],
 )
 def test_attribution_patterns(text, expected):
@@ -132,6 +139,11 @@ def test_pronoun_and_descriptor_resolve_to_canonical_names():
     text = "Russian President Vladimir Putin met Joe Biden. Later the Russian leader said: “We disagree.”"
     q = split(text).quotes[0]
     assert (q.speaker, q.speaker_mention) == ("Vladimir Putin", "the Russian leader")
+
+
+def test_names_inside_quotes_are_not_pronoun_antecedents():
+    q = split("Jane Smith spoke. “The best man is Phil Bredesen,” he said.").quotes[0]
+    assert q.speaker == "Jane Smith"
 
 
 def test_short_names_map_to_full_name():
