@@ -119,6 +119,51 @@ def cmd_notebooks(args: argparse.Namespace) -> None:
         print(f"executed {path}", file=sys.stderr)
 
 
+def cmd_sentiment(args: argparse.Namespace) -> None:
+    from .sentiment import get_scorer
+
+    if args.scorer == "transformer" and not args.model:
+        raise CorpusError("<arguments>", None, "--scorer transformer needs --model ID_OR_PATH")
+    if args.jsonl:
+        articles = read_jsonl(args.jsonl)
+        scorer = get_scorer(args.scorer, model=args.model, quantize=args.int8)
+        scores = scorer.score([a.body for a in articles]) if articles else []
+        _write({"id": a.extra.get("input_id", a.id), "score": float(s)} for a, s in zip(articles, scores))
+        return
+    from .pipeline import scored_sentences
+
+    articles = _inputs(args)
+    names = [args.scorer] if args.scorer else ["vader", "minilm"] + (["transformer"] if args.model else [])
+    table = scored_sentences(articles, scorers=names, model=args.model, cache=args.cache)
+    keys = ["id", "sentence", "start", "end", "voice", "kind", "speaker", *[c for c in table.columns if c in
+            ("vader", "minilm", "minilm-int8", "transformer")]]
+    _write(_records(table, keys, articles))
+
+
+def cmd_validate_sentiment(args: argparse.Namespace) -> None:
+    from .evaluation import validate_scorers
+    from .sentiment import get_scorer
+
+    scorers = [get_scorer("vader"), get_scorer("minilm")]
+    if args.int8:
+        scorers.append(get_scorer("minilm", quantize=True))
+    if args.model:
+        scorers.append(get_scorer("transformer", model=args.model))
+    table = validate_scorers(args.data, scorers)
+    sys.stdout.write(table.to_csv(index=False, lineterminator="\n", float_format="%.4f"))
+
+
+def cmd_train_sentiment(args: argparse.Namespace) -> None:
+    from .train import TrainConfig, train_sentiment
+
+    overrides = {k: v for k, v in (("seed", args.seed), ("epochs", args.epochs), ("lr", args.lr)) if v is not None}
+    cfg = TrainConfig(**overrides)
+    out = args.out or None
+    rec = train_sentiment(args.data, config=cfg, log=lambda m: print(m, file=sys.stderr),
+                          **({"out_dir": out} if out else {}))
+    print(json.dumps(rec["test_metrics"]))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description="Media-framing analysis suite.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -137,6 +182,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="figures folder (default: figures/, or figures/corpus-NAME for --corpus)")
     p.add_argument("--only", nargs="*", help="notebook names (stems) to run")
     p.set_defaults(func=cmd_notebooks)
+    p = sub.add_parser("sentiment", help="sentence sentiment: --jsonl texts, or article sentences with voice")
+    p.add_argument("paths", nargs="*", help="article files or corpus folders (one row per sentence)")
+    p.add_argument("--jsonl", metavar="FILE", help="JSON Lines with 'id' and 'text': writes {id, score} in input order")
+    p.add_argument("--scorer", choices=["vader", "minilm", "transformer"], help="scorer (default for PATH: vader and minilm)")
+    p.add_argument("--model", help="Hugging Face model id or local path for --scorer transformer")
+    p.add_argument("--int8", action="store_true", help="minilm with dynamic int8 quantization")
+    p.add_argument("--cache", action="store_true", help="reuse/write the voice and score caches")
+    p.add_argument("--processes", type=int, default=1)
+    p.set_defaults(func=cmd_sentiment)
+    p = sub.add_parser("validate-sentiment", help="r and macro-F1 of each scorer on held-out NYT editorials (CSV)")
+    p.add_argument("--data", required=True, help="folder with the VADER ground-truth files")
+    p.add_argument("--model", help="also validate a Hugging Face model (transformer scorer)")
+    p.add_argument("--int8", action="store_true", help="also validate minilm with dynamic int8 quantization")
+    p.set_defaults(func=cmd_validate_sentiment)
+    p = sub.add_parser("train-sentiment", help="train the minilm sentiment adapter + head (reproducible)")
+    p.add_argument("--data", required=True, help="folder with the VADER ground-truth files")
+    p.add_argument("--out", help="output folder (default: models/minilm-sentiment)")
+    p.add_argument("--epochs", type=int, help="maximum epochs (default: TrainConfig)")
+    p.add_argument("--seed", type=int, help="seed (default: TrainConfig)")
+    p.add_argument("--lr", type=float, help="adapter learning rate (default: TrainConfig)")
+    p.set_defaults(func=cmd_train_sentiment)
     return parser
 
 

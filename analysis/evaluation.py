@@ -7,6 +7,7 @@ content (quote marks normalised) and the speaker's words, not on token lists.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -64,3 +65,98 @@ def peer_quote_cases(path: str | Path, *, language: str = "en") -> pd.DataFrame:
         ok, detail, got = judge_case(case)
         rows.append({"id": case["id"], "passed": ok, "detail": detail, "found": json.dumps(got, ensure_ascii=False)})
     return pd.DataFrame(rows, columns=["id", "passed", "detail", "found"])
+
+
+# ----------------------------------------------------------------------------- VADER human ratings
+
+#: Human means are on -4..4; scores on -1..1. A sentence is neutral when |mean| <= 0.5
+#: (0.125 after scaling) — declared here, used for every 3-class figure.
+HUMAN_NEUTRAL_BAND = 0.5
+
+
+def read_vader_groundtruth(folder: str | Path, domain: str = "nytEditorialSnippets") -> pd.DataFrame:
+    """One VADER ground-truth file: id, doc (the editorial/review id), human mean (-4..4), target (-1..1), text."""
+    path = Path(folder) / f"{domain}_GroundTruth.txt"
+    raw = path.read_bytes().decode("utf-8-sig", errors="replace")
+    rows = []
+    for n, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = line.split("\t", 2)
+        if len(parts) != 3:
+            raise ValueError(f"{path}:{n}: expected ID<TAB>MEAN<TAB>TEXT")
+        rid, mean, text = parts
+        rows.append({"id": rid, "doc": rid.split("_")[0], "mean": float(mean), "text": text.strip()})
+    df = pd.DataFrame(rows)
+    df["target"] = df["mean"] / 4.0
+    return df
+
+
+def document_split(docs: pd.Series, *, seed: int = 13) -> pd.Series:
+    """'train' / 'dev' / 'test' per row, by a seeded hash of the document id (never by sentence).
+
+    20% of documents are test, 10% dev, 70% train; the rule does not depend on row order.
+    """
+    def bucket(doc: str) -> str:
+        h = int(hashlib.sha256(f"{seed}:{doc}".encode()).hexdigest(), 16) % 10
+        return "test" if h < 2 else ("dev" if h == 2 else "train")
+
+    return docs.map(bucket)
+
+
+def three_class(values, threshold: float):
+    """-1 / 0 / 1 by a symmetric neutral band."""
+    import numpy as np
+
+    v = np.asarray(values, dtype=float)
+    return np.where(v > threshold, 1, np.where(v < -threshold, -1, 0))
+
+
+def best_threshold(scores, gold_classes) -> float:
+    """The symmetric neutral band maximising macro-F1 (chosen on training data only)."""
+    import numpy as np
+    from sklearn.metrics import f1_score
+
+    grid = np.round(np.arange(0.0, 0.61, 0.01), 2)
+    f1s = [f1_score(gold_classes, three_class(scores, t), average="macro") for t in grid]
+    return float(grid[int(np.argmax(f1s))])
+
+
+def validation_metrics(scores, targets, *, threshold: float) -> dict:
+    """Pearson r with the human means and 3-class macro-F1 at ``threshold``."""
+    import numpy as np
+    from scipy.stats import pearsonr
+    from sklearn.metrics import f1_score
+
+    gold = three_class(np.asarray(targets) * 4.0, HUMAN_NEUTRAL_BAND)
+    return {
+        "pearson_r": float(pearsonr(scores, targets)[0]),
+        "macro_f1": float(f1_score(gold, three_class(scores, threshold), average="macro")),
+        "threshold": threshold,
+        "n": int(len(targets)),
+    }
+
+
+def validate_scorers(data_dir: str | Path, scorers, *, seed: int = 13) -> pd.DataFrame:
+    """r and 3-class macro-F1 of each scorer on the held-out NYT editorials (split by editorial).
+
+    Each scorer's neutral band is chosen on the training editorials; VADER is also
+    reported at its authors' documented band (±0.05).
+    """
+    df = read_vader_groundtruth(data_dir, "nytEditorialSnippets")
+    df["split"] = document_split(df["doc"], seed=seed)
+    train, test = df[df.split == "train"], df[df.split == "test"]
+    gold_train = three_class(train["mean"], HUMAN_NEUTRAL_BAND)
+    rows = []
+    for scorer in scorers:
+        s_train = scorer.score(train.text.tolist())
+        s_test = scorer.score(test.text.tolist())
+        band = best_threshold(s_train, gold_train)
+        rows.append({"scorer": scorer.name, **validation_metrics(s_test, test.target, threshold=band),
+                     "band_from": "train split"})
+        if scorer.name == "vader":
+            rows.append({"scorer": "vader", **validation_metrics(s_test, test.target, threshold=0.05),
+                         "band_from": "VADER authors (±0.05)"})
+    out = pd.DataFrame(rows)
+    out["test_editorials"] = int(test.doc.nunique())
+    return out

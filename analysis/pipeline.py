@@ -8,6 +8,7 @@ change to the code or model invalidates it.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -137,3 +138,107 @@ def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True)[columns]
+
+
+# ----------------------------------------------------------------------------- sentence scores
+
+
+def _scorer_key(scorer) -> str:
+    return hashlib.sha256(json.dumps(scorer.provenance, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def cached_scores(scorer, texts: Sequence[str], *, cache: bool = True, cache_dir: str | Path | None = None) -> pd.Series:
+    """Scores of ``texts`` by ``scorer``, cached in Parquet by text hash and scorer version."""
+    import numpy as np
+
+    hashes = [hashlib.sha256(t.encode("utf-8")).hexdigest()[:24] for t in texts]
+    cdir = Path(cache_dir) if cache_dir is not None else paths.CACHE / "scores"
+    target = cdir / f"{scorer.name}-{_scorer_key(scorer)}.parquet"
+    known: dict[str, float] = {}
+    if cache and target.exists():
+        old = pd.read_parquet(target)
+        known = dict(zip(old.text_hash, old.score))
+    missing = sorted({h: t for h, t in zip(hashes, texts) if h not in known}.items())
+    if missing:
+        new = scorer.score([t for _, t in missing])
+        known.update({h: float(s) for (h, _), s in zip(missing, new)})
+        if cache:
+            cdir.mkdir(parents=True, exist_ok=True)
+            frame = pd.DataFrame({"text_hash": list(known), "score": list(known.values())}).sort_values("text_hash")
+            tmp = target.with_suffix(f".tmp{os.getpid()}")
+            frame.to_parquet(tmp, index=False)
+            tmp.replace(target)
+    return pd.Series(np.array([known[h] for h in hashes], dtype=float))
+
+
+def sentence_voices(corpus: Corpus | Iterable[Article], tables: VoiceTables) -> pd.DataFrame:
+    """Each sentence with the voice most of its characters belong to.
+
+    ``voice`` is ``quote`` when quoted material (direct, partial, indirect or an
+    embedded post) covers more than half of the sentence's non-space characters;
+    ``speaker`` and ``kind`` are then those covering the most; ``quote_share`` is
+    the covered fraction; ``quoted_speakers`` lists every speaker with quoted
+    material in the sentence (a partial quote inside an editorial sentence counts).
+    """
+    from .segment import sentences_frame
+
+    articles = list(corpus)
+    sents = sentences_frame(articles)
+    bodies = {a.id: a.body for a in articles}
+    segs = tables.segments[tables.segments.voice == "quote"]
+    by_art = {a: g.sort_values("start") for a, g in segs.groupby("article_id")}
+    voice, speaker, kind, share, quoted = [], [], [], [], []
+    for row in sents.itertuples():
+        body = bodies[row.article_id]
+        total = sum(1 for c in body[row.start : row.end] if not c.isspace()) or 1
+        cover: dict[tuple, int] = {}
+        g = by_art.get(row.article_id)
+        if g is not None:
+            for s in g.itertuples():
+                lo, hi = max(s.start, row.start), min(s.end, row.end)
+                if lo < hi:
+                    n = sum(1 for c in body[lo:hi] if not c.isspace())
+                    key = (s.speaker if isinstance(s.speaker, str) else None, s.kind)
+                    cover[key] = cover.get(key, 0) + n
+        covered = sum(cover.values())
+        share.append(covered / total)
+        by_speaker: dict[str, int] = {}
+        for (spk, _), n in cover.items():
+            if spk is not None:
+                by_speaker[spk] = by_speaker.get(spk, 0) + n
+        quoted.append(tuple(sorted(by_speaker, key=lambda k: (-by_speaker[k], k))))
+        if covered * 2 > total:
+            (spk, knd), _ = max(cover.items(), key=lambda kv: (kv[1], str(kv[0])))
+            voice.append("quote")
+            speaker.append(spk)
+            kind.append(knd)
+        else:
+            voice.append("editorial")
+            speaker.append(None)
+            kind.append(None)
+    sents["voice"] = voice
+    sents["speaker"] = speaker
+    sents["kind"] = kind
+    sents["quote_share"] = share
+    sents["quoted_speakers"] = quoted
+    return sents
+
+
+def scored_sentences(
+    corpus: Corpus | Iterable[Article],
+    *,
+    scorers: Sequence[str] = ("vader", "minilm"),
+    model: str | None = None,
+    tables: VoiceTables | None = None,
+    cache: bool = True,
+) -> pd.DataFrame:
+    """Sentences with voice, speaker and one score column per scorer."""
+    from .sentiment import get_scorer
+
+    articles = list(corpus)
+    tables = tables if tables is not None else voice_tables(articles, cache=cache)
+    sents = sentence_voices(articles, tables)
+    for name in scorers:
+        scorer = get_scorer(name, model=model if name == "transformer" else None)
+        sents[scorer.name] = cached_scores(scorer, sents.text.tolist(), cache=cache).to_numpy()
+    return sents

@@ -59,9 +59,17 @@ def save_figure(fig: Figure, name: str, *, out_dir: str | Path, data: pd.DataFra
     fig.savefig(written["png"], metadata={"Software": None}, bbox_inches="tight")
     fig.savefig(written["svg"], metadata={"Date": None, "Creator": None}, bbox_inches="tight")
     if data is not None:
-        written["csv"] = out / f"{name}.csv"
-        data.to_csv(written["csv"], index=False, lineterminator="\n", float_format="%.6g")
+        written["csv"] = save_table(data, name, out_dir=out)
     return written
+
+
+def save_table(data: pd.DataFrame, name: str, *, out_dir: str | Path) -> Path:
+    """Write a table that has no figure (e.g. a validation table) as ``name``.csv, like save_figure's CSVs."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / f"{name}.csv"
+    data.to_csv(target, index=False, lineterminator="\n", float_format="%.6g")
+    return target
 
 
 def corpus_overview(articles: pd.DataFrame, sentences: pd.DataFrame, paragraphs: pd.DataFrame) -> Figure:
@@ -142,5 +150,72 @@ def kind_bars(kinds: pd.DataFrame) -> Figure:
     ax.set_ylabel("count")
     ax.set_title("Quote kinds found")
     ax.grid(axis="x", visible=False)
+    fig.tight_layout()
+    return fig
+
+
+SCORER_COLORS: dict[str, str] = {"vader": "#dd8452", "minilm": "#4c72b0", "minilm-int8": "#55a868", "transformer": "#8172b3"}
+VOICE_MARKERS: dict[str, str] = {"editorial": "o", "quote": "s"}
+
+
+def score_distributions(sentences: pd.DataFrame, scorers: list[str]) -> Figure:
+    """Histogram of sentence scores by voice, one panel per scorer."""
+    use_style()
+    fig, axes = plt.subplots(1, len(scorers), figsize=(4.2 * len(scorers), 3), sharey=True, squeeze=False)
+    bins = [i / 10 for i in range(-10, 11)]
+    for ax, sc in zip(axes[0], scorers):
+        for voice in ("editorial", "quote"):
+            vals = sentences.loc[sentences.voice == voice, sc]
+            ax.hist(vals, bins=bins, alpha=0.6, label=f"{voice} (n={len(vals)})",
+                    color=VOICE_COLORS["editorial" if voice == "editorial" else "direct"])
+        ax.set_title(sc)
+        ax.set_xlabel("sentence score (-1 … 1)")
+        ax.legend(fontsize=7, frameon=False)
+    axes[0][0].set_ylabel("sentences")
+    fig.suptitle("Sentence sentiment by voice", x=0.01, ha="left")
+    fig.tight_layout()
+    return fig
+
+
+def mean_intervals(table: pd.DataFrame, *, label: str, title: str) -> Figure:
+    """Means with 95% intervals: rows are ``label`` values, one colour per scorer."""
+    use_style()
+    scorers = list(dict.fromkeys(table["scorer"]))
+    cats = list(dict.fromkeys(table[label]))
+    fig, ax = plt.subplots(figsize=(7, 0.9 + 0.45 * max(len(cats), 2)))
+    off = {sc: (i - (len(scorers) - 1) / 2) * 0.18 for i, sc in enumerate(scorers)}
+    for sc in scorers:
+        sub = table[table["scorer"] == sc]
+        ys = [cats.index(c) + off[sc] for c in sub[label]]
+        lo = (sub["mean"] - sub["ci_low"]).fillna(0).clip(lower=0)
+        hi = (sub["ci_high"] - sub["mean"]).fillna(0).clip(lower=0)
+        ax.errorbar(sub["mean"], ys, xerr=[lo, hi], fmt="o", color=SCORER_COLORS.get(sc, "black"), label=sc, capsize=3, ms=5)
+    ax.set_yticks(range(len(cats)), [_short(str(c), 40) for c in cats])
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", lw=0.6)
+    ax.set_xlim(-1, 1)
+    ax.set_xlabel("mean sentence score with 95% bootstrap interval")
+    ax.set_title(title)
+    ax.legend(fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.grid(axis="y", visible=False)
+    fig.tight_layout()
+    return fig
+
+
+def scorer_agreement(sentences: pd.DataFrame, a: str, b: str, stats: dict) -> Figure:
+    """Scatter of two scorers' sentence scores, coloured by voice, with agreement statistics."""
+    use_style()
+    fig, ax = plt.subplots(figsize=(4.5, 4.2))
+    for voice in ("editorial", "quote"):
+        sub = sentences[sentences.voice == voice]
+        ax.scatter(sub[a], sub[b], s=18, alpha=0.7, label=voice, marker=VOICE_MARKERS[voice],
+                   color=VOICE_COLORS["editorial" if voice == "editorial" else "direct"])
+    ax.plot([-1, 1], [-1, 1], color="black", lw=0.5, ls="--")
+    ax.set_xlim(-1.05, 1.05)
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_xlabel(a)
+    ax.set_ylabel(b)
+    ax.set_title(f"{a} vs {b}: r={stats['pearson']:.2f}, ρ={stats['spearman']:.2f}, κ={stats['kappa']:.2f} (n={stats['n']})", fontsize=9)
+    ax.legend(fontsize=8, frameon=False)
     fig.tight_layout()
     return fig

@@ -67,3 +67,118 @@ def kind_counts(quotes: pd.DataFrame) -> pd.DataFrame:
     """Per article: how many quotes or labels of each kind."""
     out = quotes.groupby(["article_id", "kind"]).size().rename("n").reset_index()
     return out.sort_values(["article_id", "kind"], ignore_index=True)
+
+
+# ----------------------------------------------------------------------------- uncertainty
+
+#: Bootstrap settings used everywhere (seeded: same input -> same intervals).
+N_BOOT = 2000
+BOOT_SEED = 20220204
+
+
+def bootstrap_mean_ci(values, *, n_boot: int = N_BOOT, seed: int = BOOT_SEED, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and percentile bootstrap interval of ``values`` (NaN interval for n < 2)."""
+    import numpy as np
+
+    v = np.asarray(values, dtype=float)
+    v = v[~np.isnan(v)]
+    if len(v) == 0:
+        return (float("nan"),) * 3
+    if len(v) < 2:
+        return float(v.mean()), float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    means = v[rng.integers(0, len(v), size=(n_boot, len(v)))].mean(axis=1)
+    a = (1 - level) / 2
+    return float(v.mean()), float(np.quantile(means, a)), float(np.quantile(means, 1 - a))
+
+
+def bootstrap_diff_ci(a, b, *, n_boot: int = N_BOOT, seed: int = BOOT_SEED, level: float = 0.95) -> tuple[float, float, float]:
+    """Difference of means (a - b) with a bootstrap interval, resampling each group independently."""
+    import numpy as np
+
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    if len(a) < 2 or len(b) < 2:
+        return (float(a.mean() - b.mean()) if len(a) and len(b) else float("nan")), float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    da = a[rng.integers(0, len(a), size=(n_boot, len(a)))].mean(axis=1)
+    db = b[rng.integers(0, len(b), size=(n_boot, len(b)))].mean(axis=1)
+    d = da - db
+    q = (1 - level) / 2
+    return float(a.mean() - b.mean()), float(np.quantile(d, q)), float(np.quantile(d, 1 - q))
+
+
+def voice_means(sentences: pd.DataFrame, score: str) -> pd.DataFrame:
+    """Per article and voice: mean sentence score with a 95% interval (sentences resampled within the article)."""
+    rows = []
+    for (art, voice), g in sentences.groupby(["article_id", "voice"], sort=True):
+        m, lo, hi = bootstrap_mean_ci(g[score])
+        rows.append({"article_id": art, "voice": voice, "scorer": score, "n_sentences": len(g), "mean": m, "ci_low": lo, "ci_high": hi})
+    return pd.DataFrame(rows, columns=["article_id", "voice", "scorer", "n_sentences", "mean", "ci_low", "ci_high"])
+
+
+def quoted_minus_editorial(sentences: pd.DataFrame, score: str) -> pd.DataFrame:
+    """Per article: mean(quoted) - mean(editorial) with a bootstrap interval."""
+    rows = []
+    for art, g in sentences.groupby("article_id", sort=True):
+        q = g.loc[g.voice == "quote", score].to_numpy()
+        e = g.loc[g.voice == "editorial", score].to_numpy()
+        d, lo, hi = bootstrap_diff_ci(q, e)
+        rows.append({"article_id": art, "scorer": score, "n_quote": len(q), "n_editorial": len(e), "diff": d, "ci_low": lo, "ci_high": hi})
+    return pd.DataFrame(rows)
+
+
+def corpus_voice_means(sentences: pd.DataFrame, score: str, *, n_boot: int = N_BOOT, seed: int = BOOT_SEED) -> pd.DataFrame:
+    """Corpus-level mean by voice, with a cluster bootstrap (articles resampled, then sentences within them)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    groups = {a: g for a, g in sentences.groupby("article_id", sort=True)}
+    ids = list(groups)
+    rows = []
+    for voice in sorted(sentences.voice.unique()):
+        vals = {a: g.loc[g.voice == voice, score].to_numpy() for a, g in groups.items()}
+        point = np.concatenate(list(vals.values())).mean() if any(len(v) for v in vals.values()) else float("nan")
+        boots = []
+        for _ in range(n_boot):
+            pick = [ids[i] for i in rng.integers(0, len(ids), size=len(ids))]
+            parts = [vals[a][rng.integers(0, len(vals[a]), size=len(vals[a]))] for a in pick if len(vals[a])]
+            if parts:
+                boots.append(np.concatenate(parts).mean())
+        lo, hi = (np.quantile(boots, [0.025, 0.975]) if len(boots) > 1 else (float("nan"), float("nan")))
+        rows.append({"voice": voice, "scorer": score, "n_articles": len(ids), "n_sentences": int(sum(len(v) for v in vals.values())),
+                     "mean": float(point), "ci_low": float(lo), "ci_high": float(hi)})
+    return pd.DataFrame(rows)
+
+
+def speaker_means(sentences: pd.DataFrame, score: str) -> pd.DataFrame:
+    """Per article and speaker: mean score of the sentences carrying that speaker's quoted material.
+
+    A sentence counts for every speaker listed in ``quoted_speakers`` (so a partial
+    quote inside an editorial sentence is included, and ``n_sentences`` says on how
+    many sentences a mean rests); ``n_majority`` counts those where the speaker's
+    words are most of the sentence.
+    """
+    rows = []
+    exploded = sentences.explode("quoted_speakers").dropna(subset=["quoted_speakers"])
+    for (art, speaker), g in exploded.groupby(["article_id", "quoted_speakers"], sort=True):
+        m, lo, hi = bootstrap_mean_ci(g[score])
+        majority = int(((g.voice == "quote") & (g.speaker == speaker)).sum())
+        rows.append({"article_id": art, "speaker": speaker, "scorer": score, "n_sentences": len(g), "n_majority": majority,
+                     "mean": m, "ci_low": lo, "ci_high": hi})
+    return pd.DataFrame(rows, columns=["article_id", "speaker", "scorer", "n_sentences", "n_majority", "mean", "ci_low", "ci_high"])
+
+
+def agreement(a, b, *, band_a: float, band_b: float) -> dict:
+    """Pearson, Spearman and Cohen's kappa (3 classes, each scorer with its own neutral band)."""
+    from scipy.stats import pearsonr, spearmanr
+    from sklearn.metrics import cohen_kappa_score
+
+    from .evaluation import three_class
+
+    return {
+        "pearson": float(pearsonr(a, b)[0]),
+        "spearman": float(spearmanr(a, b)[0]),
+        "kappa": float(cohen_kappa_score(three_class(a, band_a), three_class(b, band_b))),
+        "n": int(len(a)),
+    }
