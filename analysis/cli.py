@@ -140,6 +140,28 @@ def cmd_sentiment(args: argparse.Namespace) -> None:
     _write(_records(table, keys, articles))
 
 
+LOADED_KEYS = ("id", "start", "end", "text", "category", "voice", "speaker", "detector")
+
+
+def cmd_loaded(args: argparse.Namespace) -> None:
+    from .lexicon import load_lexicon, lexicon_files, loaded_terms
+    from .pipeline import voice_tables
+
+    articles = _inputs(args)
+    lexicon = load_lexicon(lexicon_files(args.lexicon or ()))
+    tables = voice_tables(articles, n_process=args.processes, cache=args.cache)
+    table = loaded_terms(articles, learned=not args.no_model, lexicon=lexicon, tables=tables)
+    _write(_records(table, LOADED_KEYS, articles))
+
+
+def cmd_train_loaded(args: argparse.Namespace) -> None:
+    from .train import LoadedConfig, train_loaded
+
+    overrides = {k: v for k, v in (("seed", args.seed), ("epochs", args.epochs), ("lr", args.lr)) if v is not None}
+    rec = train_loaded(args.data, out_dir=args.out, config=LoadedConfig(**overrides), log=lambda m: print(m, file=sys.stderr))
+    print(json.dumps(rec["test_metrics"]))
+
+
 def cmd_validate_sentiment(args: argparse.Namespace) -> None:
     from .evaluation import validate_scorers
     from .sentiment import get_scorer
@@ -191,6 +213,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", action="store_true", help="reuse/write the voice and score caches")
     p.add_argument("--processes", type=int, default=1)
     p.set_defaults(func=cmd_sentiment)
+    p = sub.add_parser("loaded", help="loaded terms (lexicon, scare quotes, learned detector) with voice and speaker")
+    p.add_argument("paths", nargs="*", help="article files or corpus folders")
+    p.add_argument("--jsonl", metavar="FILE", help="JSON Lines with 'id' and 'text'")
+    p.add_argument("--lexicon", nargs="*", help="extra lexicon CSV files or folders (added to corpus/lexicons)")
+    p.add_argument("--no-model", action="store_true", help="lexicon and scare quotes only, no learned detector")
+    p.add_argument("--cache", action="store_true")
+    p.add_argument("--processes", type=int, default=1)
+    p.set_defaults(func=cmd_loaded)
+    p = sub.add_parser("train-loaded", help="train the loaded-word detector (adapter + token head) on BABE")
+    p.add_argument("--data", required=True, help="folder with BABE final_labels_SG2.csv")
+    p.add_argument("--out", help="output folder (default: models/minilm-loaded)")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--lr", type=float)
+    p.set_defaults(func=cmd_train_loaded)
     p = sub.add_parser("validate-sentiment", help="r and macro-F1 of each scorer on held-out NYT editorials (CSV)")
     p.add_argument("--data", required=True, help="folder with the VADER ground-truth files")
     p.add_argument("--model", help="also validate a Hugging Face model (transformer scorer)")
@@ -211,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         args.func(args)
-    except CorpusError as exc:
+    except (CorpusError, ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -160,3 +160,36 @@ def validate_scorers(data_dir: str | Path, scorers, *, seed: int = 13) -> pd.Dat
     out = pd.DataFrame(rows)
     out["test_editorials"] = int(test.doc.nunique())
     return out
+
+
+def validate_loaded(data_dir: str | Path, *, seed: int = 13, detector=None) -> pd.DataFrame:
+    """Word-level P/R/F1 on the held-out BABE SG2 split (by article link) for each detector.
+
+    Detectors: the curated lexicon (with scare quotes), the learned detector, and their union.
+    """
+    from .detector import LoadedWordDetector, link_split, read_babe, score_words, word_labels, words
+    from .lexicon import match_lexicon
+    from .pipeline import voice_tables
+
+    df = read_babe(data_dir)
+    df = df[link_split(df["news_link"], seed=seed) == "test"].reset_index(drop=True)
+    gold = [word_labels(t, b) for t, b in zip(df.text, df.biased)]
+    arts = [Article(id=f"babe{i}", body=t) for i, t in enumerate(df.text)]
+    tables = voice_tables(arts, cache=False)
+    m = match_lexicon(arts, segments=tables.segments, quotes=tables.quotes)
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for r in m.itertuples():
+        spans.setdefault(r.article_id, []).append((r.start, r.end))
+    lex_pred = [[int(any(s < b and a < e for a, b in spans.get(f"babe{i}", []))) for s, e in words(t)]
+                for i, t in enumerate(df.text)]
+    det = detector or LoadedWordDetector()
+    model_pred = [[int(p >= det.threshold) for _, _, p in ws] for ws in det.word_scores(df.text.tolist())]
+    union = [[a | b for a, b in zip(x, y)] for x, y in zip(lex_pred, model_pred)]
+    rows = []
+    for name, pred in (("lexicon + scare quotes", lex_pred), (f"{det.name} (threshold {det.threshold})", model_pred),
+                       ("union", union)):
+        rows.append({"detector": name, **score_words(pred, gold)})
+    out = pd.DataFrame(rows)
+    out["test_sentences"] = len(df)
+    out["test_words"] = sum(map(len, gold))
+    return out

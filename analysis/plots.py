@@ -219,3 +219,76 @@ def scorer_agreement(sentences: pd.DataFrame, a: str, b: str, stats: dict) -> Fi
     ax.legend(fontsize=8, frameon=False)
     fig.tight_layout()
     return fig
+
+
+CATEGORY_COLORS: dict[str, str] = {
+    "(all)": "#333333", "atrocity_label": "#c44e52", "pejorative_regime_label": "#8c564b", "conflict_escalation": "#dd8452",
+    "dismissive_idiom": "#937860", "euphemism": "#55a868", "evaluative_reporting_verb": "#4c72b0",
+    "scare_quote_label": "#f2b134", "learned": "#8172b3",
+}
+
+
+def density_plot(density: pd.DataFrame) -> Figure:
+    """Loaded terms per 1,000 words by voice and category, with 95% intervals."""
+    use_style()
+    cats = list(dict.fromkeys(density.category))
+    voices = list(dict.fromkeys(density.voice))
+    fig, ax = plt.subplots(figsize=(7.5, 0.9 + 0.38 * len(cats) * len(voices)))
+    labels = []
+    y = 0
+    for cat in cats:
+        for voice in voices:
+            row = density[(density.category == cat) & (density.voice == voice)]
+            if not len(row):
+                continue
+            r = row.iloc[0]
+            ax.errorbar(r.per_1000_words, y, xerr=[[r.per_1000_words - r.ci_low], [r.ci_high - r.per_1000_words]],
+                        fmt=VOICE_MARKERS.get(voice, "o"), color=CATEGORY_COLORS.get(cat, "black"), capsize=3)
+            labels.append(f"{cat} · {voice} (n={r.n_matches})")
+            y += 1
+    ax.set_yticks(range(len(labels)), labels)
+    ax.invert_yaxis()
+    ax.set_xlabel("loaded terms per 1,000 words (95% bootstrap interval)")
+    ax.set_title("Density of loaded terms by voice and category")
+    ax.grid(axis="y", visible=False)
+    fig.tight_layout()
+    return fig
+
+
+def verb_class_bars(profile: pd.DataFrame) -> Figure:
+    """Cue verbs by stance class and speaker."""
+    use_style()
+    table = profile.assign(speaker=profile.speaker.fillna("(unattributed)")).pivot_table(
+        index="speaker", columns="verb_class", values="start", aggfunc="count", fill_value=0)
+    order = [c for c in ("neutral", "endorsing", "distancing", "guilt-implying", "charged", "other") if c in table.columns]
+    table = table[order]
+    colors = {"neutral": "#9e9e9e", "endorsing": "#55a868", "distancing": "#dd8452", "guilt-implying": "#c44e52",
+              "charged": "#8172b3", "other": "#cccccc"}
+    fig, ax = plt.subplots(figsize=(7, 0.9 + 0.4 * max(len(table), 2)))
+    left = pd.Series(0, index=table.index)
+    for cls in order:
+        ax.barh(table.index, table[cls], left=left, color=colors[cls], label=cls)
+        left += table[cls]
+    ax.invert_yaxis()
+    ax.set_xlabel("quotes")
+    ax.set_title("Reporting verbs by stance class, per speaker")
+    ax.legend(fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.grid(axis="y", visible=False)
+    fig.tight_layout()
+    return fig
+
+
+def fightin_words_plot(fw: pd.DataFrame, *, top: int = 15, label_a: str = "a", label_b: str = "b") -> Figure:
+    """The most distinctive words of each group (Fightin' Words z-scores)."""
+    use_style()
+    sel = pd.concat([fw.head(top), fw.tail(top)]).drop_duplicates("word").sort_values("z")
+    fig, ax = plt.subplots(figsize=(6, 0.6 + 0.22 * len(sel)))
+    ax.barh(sel.word, sel.z, color=["#4c72b0" if z > 0 else "#9e9e9e" for z in sel.z])
+    ax.axvline(0, color="black", lw=0.6)
+    for x in (-1.96, 1.96):
+        ax.axvline(x, color="black", lw=0.4, ls=":")
+    ax.set_xlabel(f"z  (← {label_b}   |   {label_a} →)")
+    ax.set_title(f"Fightin' Words: {label_a} vs {label_b}")
+    ax.grid(axis="y", visible=False)
+    fig.tight_layout()
+    return fig

