@@ -9,7 +9,7 @@ CORPUS ?=
 # Where figures go (default: figures/ for the shipped corpus).
 OUT    ?=
 
-.PHONY: all venv figures test lab bench clean
+.PHONY: all venv figures test lab bench browser clean
 
 all: figures
 
@@ -26,9 +26,18 @@ venv: $(STAMP)
 figures: $(STAMP)
 	$(BIN)/python -m analysis notebooks $(if $(CORPUS),--corpus "$(CORPUS)") $(if $(OUT),--out "$(OUT)")
 
-## Unit tests, evaluations on ../shared/data (skipped with a message when absent) and every notebook.
-test: $(STAMP)
+## Unit tests, evaluations on ../shared/data (skipped with a message when absent), every notebook,
+## the figure drift check and the browser test of the annotated-article pages.
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+## Debian's Chromium for the browser test (installed when missing and apt-get can run as root;
+## otherwise the browser test skips with a message).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium not installed and no root apt-get: the browser test will skip"; fi; }
 
 ## JupyterLab on the same environment.
 lab: $(STAMP)

@@ -148,9 +148,11 @@ def validate_scorers(data_dir: str | Path, scorers, *, seed: int = 13) -> pd.Dat
     train, test = df[df.split == "train"], df[df.split == "test"]
     gold_train = three_class(train["mean"], HUMAN_NEUTRAL_BAND)
     rows = []
+    from .pipeline import cached_scores
+
     for scorer in scorers:
-        s_train = scorer.score(train.text.tolist())
-        s_test = scorer.score(test.text.tolist())
+        s_train = cached_scores(scorer, train.text.tolist()).to_numpy()
+        s_test = cached_scores(scorer, test.text.tolist()).to_numpy()
         band = best_threshold(s_train, gold_train)
         rows.append({"scorer": scorer.name, **validation_metrics(s_test, test.target, threshold=band),
                      "band_from": "train split"})
@@ -175,7 +177,7 @@ def validate_loaded(data_dir: str | Path, *, seed: int = 13, detector=None) -> p
     df = df[link_split(df["news_link"], seed=seed) == "test"].reset_index(drop=True)
     gold = [word_labels(t, b) for t, b in zip(df.text, df.biased)]
     arts = [Article(id=f"babe{i}", body=t) for i, t in enumerate(df.text)]
-    tables = voice_tables(arts, cache=False)
+    tables = voice_tables(arts, cache=True)
     m = match_lexicon(arts, segments=tables.segments, quotes=tables.quotes)
     spans: dict[str, list[tuple[int, int]]] = {}
     for r in m.itertuples():

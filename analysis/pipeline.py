@@ -148,7 +148,11 @@ def _scorer_key(scorer) -> str:
 
 
 def cached_scores(scorer, texts: Sequence[str], *, cache: bool = True, cache_dir: str | Path | None = None) -> pd.Series:
-    """Scores of ``texts`` by ``scorer``, cached in Parquet by text hash and scorer version."""
+    """Scores of ``texts`` by ``scorer``, cached in Parquet by text hash and scorer version.
+
+    Scores are rounded to 6 decimals, so results do not depend on which texts shared
+    a batch (padding changes float summation order in the last bits).
+    """
     import numpy as np
 
     hashes = [hashlib.sha256(t.encode("utf-8")).hexdigest()[:24] for t in texts]
@@ -160,7 +164,7 @@ def cached_scores(scorer, texts: Sequence[str], *, cache: bool = True, cache_dir
         known = dict(zip(old.text_hash, old.score))
     missing = sorted({h: t for h, t in zip(hashes, texts) if h not in known}.items())
     if missing:
-        new = scorer.score([t for _, t in missing])
+        new = np.round(scorer.score([t for _, t in missing]), 6)  # below float noise of batching
         known.update({h: float(s) for (h, _), s in zip(missing, new)})
         if cache:
             cdir.mkdir(parents=True, exist_ok=True)

@@ -48,8 +48,13 @@ def _short(text: str, n: int = 28) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def save_figure(fig: Figure, name: str, *, out_dir: str | Path, data: pd.DataFrame | None = None) -> dict[str, Path]:
-    """Write ``name``.png/.svg (and .csv of ``data``) into ``out_dir``; bytes are reproducible."""
+def save_figure(fig: Figure, name: str, *, out_dir: str | Path, data: pd.DataFrame | None = None,
+                provenance: dict | None = None) -> dict[str, Path]:
+    """Write ``name``.png/.svg (and .csv of ``data``, .json of ``provenance``) into ``out_dir``.
+
+    PNG and SVG carry no dates or software versions, so the bytes are reproducible;
+    the figure is closed afterwards.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = {
@@ -60,15 +65,29 @@ def save_figure(fig: Figure, name: str, *, out_dir: str | Path, data: pd.DataFra
     fig.savefig(written["svg"], metadata={"Date": None, "Creator": None}, bbox_inches="tight")
     if data is not None:
         written["csv"] = save_table(data, name, out_dir=out)
+    if provenance is not None:
+        written["json"] = save_provenance(provenance, name, out_dir=out)
+    plt.close(fig)
     return written
 
 
-def save_table(data: pd.DataFrame, name: str, *, out_dir: str | Path) -> Path:
+def save_provenance(record: dict, name: str, *, out_dir: str | Path) -> Path:
+    """Write ``name``.json: the provenance record of a figure or table."""
+    import json
+
+    target = Path(out_dir) / f"{name}.json"
+    target.write_text(json.dumps({"figure": name, **record}, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    return target
+
+
+def save_table(data: pd.DataFrame, name: str, *, out_dir: str | Path, provenance: dict | None = None) -> Path:
     """Write a table that has no figure (e.g. a validation table) as ``name``.csv, like save_figure's CSVs."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     target = out / f"{name}.csv"
     data.to_csv(target, index=False, lineterminator="\n", float_format="%.6g")
+    if provenance is not None:
+        save_provenance(provenance, name, out_dir=out)
     return target
 
 

@@ -258,6 +258,7 @@ class MiniLMScorer:
             "adapter": _file_hash(self.model_dir / "adapter_model.safetensors"),
             "head": _file_hash(self.model_dir / "head.safetensors"),
             "trained_on": card.get("data"), "seed": card.get("seed"), "quantized": self.quantize,
+            "batching": f"length-sorted, {self.batch_size}", "max_length": self.max_length,
         }
         self._torch = torch
 

@@ -15,7 +15,8 @@ ALLOWED_NOTEBOOK_METADATA = {"kernelspec", "language_info"}
 
 
 def test_notebooks_exist_and_are_numbered():
-    assert [nb.name for nb in NOTEBOOKS][:2] == ["01-corpus.ipynb", "02-voices.ipynb"]
+    assert [nb.name for nb in NOTEBOOKS] == ["01-corpus.ipynb", "02-voices.ipynb", "03-sentiment.ipynb",
+                                             "04-loaded-terms.ipynb", "05-explore.ipynb"]
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
@@ -58,10 +59,41 @@ def test_no_function_defined_in_two_notebooks():
     assert not [name for name, n in seen.items() if n > 1]
 
 
-def test_every_notebook_executes(tmp_path):
-    executed = run_notebooks(out=tmp_path / "figures", executed_dir=tmp_path / "executed")
+@pytest.fixture(scope="module")
+def regenerated(tmp_path_factory):
+    """Every notebook executed top to bottom on the shipped corpus, figures into a temporary folder."""
+    tmp = tmp_path_factory.mktemp("figures")
+    executed = run_notebooks(out=tmp / "figures", executed_dir=tmp / "executed")
+    return tmp / "figures", executed
+
+
+def test_every_notebook_executes(regenerated):
+    figures, executed = regenerated
     assert len(executed) == len(NOTEBOOKS)
-    written = sorted(p.name for p in (tmp_path / "figures").iterdir())
-    for name in ("01-corpus-overview", "02-voice-shares", "02-speakers", "02-quote-kinds"):
-        assert f"{name}.png" in written and f"{name}.csv" in written
-    assert not list(paths.NOTEBOOKS.glob("*.ipynb.out"))
+    written = sorted(p.name for p in figures.iterdir())
+    for name in ("01-corpus-overview", "02-voice-shares", "02-speakers", "02-quote-kinds", "03-voice-means",
+                 "04-density", "04-fightin-words"):
+        assert f"{name}.png" in written and f"{name}.csv" in written and f"{name}.json" in written, name
+    assert (figures / "articles" / "index.html").exists()
+
+
+def test_reference_figures_have_not_drifted(regenerated):
+    """The committed reference CSVs under figures/ must equal what the notebooks produce now."""
+    figures, _ = regenerated
+    drifted, missing = [], []
+    for new in sorted(figures.glob("*.csv")):
+        ref = paths.FIGURES / new.name
+        if not ref.exists():
+            missing.append(new.name)
+        elif ref.read_bytes() != new.read_bytes():
+            drifted.append(new.name)
+    message = (
+        "reference figures differ from a fresh run: "
+        + (f"changed: {', '.join(drifted)}; " if drifted else "")
+        + (f"not committed: {', '.join(missing)}; " if missing else "")
+        + "if the change is intended, run `make figures` and commit figures/ (explain why in the commit)."
+    )
+    assert not drifted and not missing, message
+    not_regenerated = sorted(p.name for p in paths.FIGURES.glob("*.csv") if not (figures / p.name).exists())
+    if not_regenerated:
+        print(f"not regenerated here (shared data absent?): {', '.join(not_regenerated)}")

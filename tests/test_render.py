@@ -1,0 +1,114 @@
+"""The annotated-article view: escaping, structure, and a real browser (headless Chromium)."""
+from __future__ import annotations
+
+import html.parser
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from analysis import paths
+from analysis.corpus import Article
+from analysis.lexicon import match_lexicon
+from analysis.pipeline import voice_tables
+from analysis.render import article_html, write_site
+
+SCREENSHOT = paths.ROOT / "build" / "browser" / "seed-article.png"
+
+
+def render(art: Article) -> str:
+    t = voice_tables([art], cache=False)
+    return article_html(art, segments=t.segments, quotes=t.quotes, matches=match_lexicon([art], segments=t.segments, quotes=t.quotes))
+
+
+class Collect(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.stack, self.quotes = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append((tag, a))
+        self.stack.append([tag, a, ""])
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            t, a, text = self.stack.pop()
+            if self.stack:
+                self.stack[-1][2] += text
+            if "q" in (a.get("class") or "").split():
+                self.quotes.append((a.get("data-speaker"), a.get("data-kind"), text))
+            if t == tag:
+                break
+
+    def handle_data(self, data):
+        if self.stack:
+            self.stack[-1][2] += data
+
+
+def test_article_text_is_escaped():
+    evil = Article(id="x", body='He said “<script>alert(1)</script>” and <img src=x onerror=alert(2)> & left.')
+    page = render(evil)
+    assert "<script>" not in page and "<img" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&lt;img src=x onerror=alert(2)&gt;" in page
+    p = Collect()
+    p.feed(page)
+    assert {t for t, _ in p.tags} <= {"html", "head", "meta", "title", "style", "body", "article", "h1", "div", "span", "mark", "b", "i", "u"}
+    assert not any(k.startswith("on") for _, a in p.tags for k in a)
+
+
+def test_no_external_assets(seed):
+    page = render(seed)
+    assert "http://" not in page.replace("pic.twitter.com", "") and "https://" not in page
+    assert "<link" not in page and "<script" not in page
+
+
+def test_seed_quotes_are_highlighted_with_speakers(seed):
+    p = Collect()
+    p.feed(render(seed))
+    quoted = {(s, k) for s, k, _ in p.quotes}
+    assert ("Xi Jinping", "direct") in quoted and ("Vladimir Putin", "partial") in quoted
+    assert ("MFA Russia", "embedded_post") in quoted and ("Moscow", "indirect") in quoted
+    text_of = {s: "".join(t for s2, _, t in p.quotes if s2 == s) for s, _ in quoted}
+    assert "Sadly, attempts by a number of countries" in text_of["Vladimir Putin"]
+
+
+def chromium() -> str:
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        if os.environ.get("FRAMING_REQUIRE_BROWSER") == "1":
+            pytest.fail("chromium is required (FRAMING_REQUIRE_BROWSER=1); `make browser` installs it")
+        pytest.skip("chromium not installed (`make browser` installs Debian's chromium)")
+    return exe
+
+
+def run_chromium(exe: str, *args: str, tmp_path) -> subprocess.CompletedProcess:
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+             "--no-first-run", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0"]
+    return subprocess.run([exe, *flags, *args], capture_output=True, text=True, timeout=120)
+
+
+def test_pages_in_a_real_browser(seed, tmp_path):
+    exe = chromium()
+    t = voice_tables([seed])
+    site = write_site([seed], tmp_path / "site", segments=t.segments, quotes=t.quotes,
+                      matches=match_lexicon([seed], segments=t.segments, quotes=t.quotes))
+    page = site[0].as_uri()
+    res = run_chromium(exe, "--dump-dom", page, tmp_path=tmp_path)
+    assert res.returncode == 0, res.stderr[-2000:]
+    console = [l for l in res.stderr.splitlines() if "CONSOLE" in l or "Uncaught" in l]
+    assert not console, console
+    p = Collect()
+    p.feed(res.stdout)
+    spans = {(s, k) for s, k, _ in p.quotes}
+    for speaker, kind in [("Xi Jinping", "direct"), ("Vladimir Putin", "direct"), ("Vladimir Putin", "partial"),
+                          ("Wang Yi", "partial"), ("MFA Russia", "embedded_post"), ("Russia", "indirect")]:
+        assert (speaker, kind) in spans, (speaker, kind)
+    assert any(a.get("data-kind") == "scare" for _, a in p.tags)
+    assert any(a.get("data-category") == "atrocity_label" for _, a in p.tags)
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    shot = run_chromium(exe, "--window-size=1100,1600", f"--screenshot={SCREENSHOT}", page, tmp_path=tmp_path)
+    assert shot.returncode == 0 and SCREENSHOT.stat().st_size > 10_000
+    index = run_chromium(exe, "--dump-dom", site[-1].as_uri(), tmp_path=tmp_path)
+    assert f'href="{seed.id}.html"' in index.stdout
