@@ -27,11 +27,12 @@ def files_sha256(files) -> str:
 
 
 def git_commit() -> str | None:
-    """HEAD of the repository, with '+dirty' when tracked files differ from it; None outside git."""
+    """HEAD of the repository, with '+dirty' when tracked files outside figures/ differ from it; None outside git."""
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.ROOT, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=paths.ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        # figures/ is the output itself: regenerating it must not mark the source as changed
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!figures"],
+                               cwd=paths.ROOT, capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
     return head + ("+dirty" if dirty else "")
