@@ -29,11 +29,11 @@ BASE_ID = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 @dataclass
-class TrainConfig:
+class AdapterSettings:
+    """Settings shared by both trained models: LoRA on MiniLM, AdamW, deterministic CPU training."""
+
     seed: int = 13
-    epochs: int = 4
     batch_size: int = 16
-    lr: float = 1.5e-3
     head_lr: float = 1e-3
     weight_decay: float = 0.01
     warmup: float = 0.1
@@ -43,11 +43,36 @@ class TrainConfig:
     target_modules: tuple[str, ...] = ("query", "key", "value", "dense")
     max_length: int = 128
     threads: int = 2
+
+
+@dataclass
+class TrainConfig(AdapterSettings):
+    epochs: int = 4
+    lr: float = 1.5e-3
     domain: str = "nytEditorialSnippets"
     #: Other human-rated sets added whole to the training data (never to dev or test). Off by
     #: default: with tweets, movie and Amazon snippets added, dev r after one epoch was lower
     #: (0.601 vs 0.642), so the shipped model is trained on NYT editorials only.
     extra_domains: tuple[str, ...] = ()
+
+
+def _save_adapter(model, head, out: Path) -> None:
+    """Adapter (peft safetensors, base named by its hub id) and head (safetensors) into ``out``."""
+    from safetensors.torch import save_file
+
+
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(str(out), safe_serialization=True)
+    cfg = json.loads((out / "adapter_config.json").read_text())
+    cfg["base_model_name_or_path"] = BASE_ID
+    (out / "adapter_config.json").write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
+    save_file({k: v.contiguous() for k, v in head.state_dict().items()}, str(out / "head.safetensors"))
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    return {p: version(p) for p in ("torch", "transformers", "peft")}
 
 
 def _seed_everything(seed: int, threads: int) -> None:
@@ -79,7 +104,6 @@ def train_sentiment(data_dir: str | Path, *, out_dir: str | Path = MINILM_DIR, c
     """Fine-tune, evaluate on the held-out editorials, and write the adapter, head and card."""
     import torch
     from peft import LoraConfig, get_peft_model
-    from safetensors.torch import save_file
     from scipy.stats import pearsonr
     from transformers import AutoModel, AutoTokenizer, get_linear_schedule_with_warmup
 
@@ -155,12 +179,7 @@ def train_sentiment(data_dir: str | Path, *, out_dir: str | Path = MINILM_DIR, c
     log(f"held-out test: r {metrics['pearson_r']:.3f}, macro-F1 {metrics['macro_f1']:.3f} (band {threshold})")
 
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(str(out), safe_serialization=True)
-    adapter_cfg = json.loads((out / "adapter_config.json").read_text())
-    adapter_cfg["base_model_name_or_path"] = BASE_ID
-    (out / "adapter_config.json").write_text(json.dumps(adapter_cfg, indent=2, sort_keys=True) + "\n")
-    save_file({k: v.contiguous() for k, v in head.state_dict().items()}, str(out / "head.safetensors"))
+    _save_adapter(model, head, out)
     record = {
         "base": BASE_ID,
         "data": {
@@ -180,7 +199,7 @@ def train_sentiment(data_dir: str | Path, *, out_dir: str | Path = MINILM_DIR, c
         "best_epoch": best["epoch"],
         "test_metrics": metrics,
         "three_class": {"human_neutral_band": HUMAN_NEUTRAL_BAND, "scorer_band_chosen_on_train": threshold},
-        "versions": {p: __import__("importlib.metadata").metadata.version(p) for p in ("torch", "transformers", "peft")},
+        "versions": _versions(),
     }
     (out / "training.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     (out / "README.md").write_text(model_card(record), encoding="utf-8")
@@ -225,20 +244,9 @@ merged into the encoder at load time (`analysis.sentiment.MiniLMScorer`). Output
 
 
 @dataclass
-class LoadedConfig:
-    seed: int = 13
+class LoadedConfig(AdapterSettings):
     epochs: int = 3
-    batch_size: int = 16
     lr: float = 1e-3
-    head_lr: float = 1e-3
-    weight_decay: float = 0.01
-    warmup: float = 0.1
-    lora_r: int = 16
-    lora_alpha: int = 32
-    lora_dropout: float = 0.1
-    target_modules: tuple[str, ...] = ("query", "key", "value", "dense")
-    max_length: int = 128
-    threads: int = 2
     pos_weight: float = 5.0
 
 
@@ -264,7 +272,6 @@ def train_loaded(data_dir: str | Path, *, out_dir: str | Path | None = None, con
     """Fine-tune the loaded-word detector on BABE SG2 word labels; threshold from dev; report test P/R/F1."""
     import torch
     from peft import LoraConfig, get_peft_model
-    from safetensors.torch import save_file
     from transformers import AutoModel, AutoTokenizer, get_linear_schedule_with_warmup
 
     from .detector import LOADED_DIR, best_f1_threshold, link_split, read_babe, score_words, word_labels, word_piece_batch
@@ -333,12 +340,7 @@ def train_loaded(data_dir: str | Path, *, out_dir: str | Path | None = None, con
     metrics = score_words([[int(p >= best["threshold"]) for p in ps] for ps in test_probs], test.labels.tolist())
     log(f"held-out test: P {metrics['precision']:.3f} R {metrics['recall']:.3f} F1 {metrics['f1']:.3f}")
 
-    out.mkdir(parents=True, exist_ok=True)
-    encoder.save_pretrained(str(out), safe_serialization=True)
-    acfg = json.loads((out / "adapter_config.json").read_text())
-    acfg["base_model_name_or_path"] = BASE_ID
-    (out / "adapter_config.json").write_text(json.dumps(acfg, indent=2, sort_keys=True) + "\n")
-    save_file({k: v.contiguous() for k, v in head.state_dict().items()}, str(out / "head.safetensors"))
+    _save_adapter(encoder, head, out)
     record = {
         "base": BASE_ID,
         "data": {"source": "BABE SG2 final_labels_SG2.csv, column biased_words (Spinde et al. 2021, AGPL-3.0 repository)",
@@ -348,7 +350,7 @@ def train_loaded(data_dir: str | Path, *, out_dir: str | Path | None = None, con
                  "labels": "a word is loaded if experts listed it in biased_words (case-insensitive)"},
         "config": asdict(cfg), "seed": cfg.seed, "history": history, "best_epoch": best["epoch"],
         "threshold": best["threshold"], "test_metrics": metrics,
-        "versions": {p: __import__("importlib.metadata").metadata.version(p) for p in ("torch", "transformers", "peft")},
+        "versions": _versions(),
     }
     (out / "training.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     m = metrics
