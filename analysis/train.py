@@ -245,9 +245,11 @@ merged into the encoder at load time (`analysis.sentiment.MiniLMScorer`). Output
 
 @dataclass
 class LoadedConfig(AdapterSettings):
+    """Chosen by dev F1: lr 2e-3 with pos_weight 3 (dev 0.531) over lr 1e-3 with pos_weight 5 (dev 0.523)."""
+
     epochs: int = 3
-    lr: float = 1e-3
-    pos_weight: float = 5.0
+    lr: float = 2e-3
+    pos_weight: float = 3.0
 
 
 def _word_probs(tok, encoder, head, texts: list[str], *, max_length: int, batch_size: int = 64) -> list[list[float]]:
