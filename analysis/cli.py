@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from .corpus import Article, CorpusError, decode_bytes, load_corpus
+from .importers import jsonl_rows
 
 QUOTE_KEYS = ("id", "start", "end", "text", "kind", "speaker", "speaker_mention", "cue")
 VOICE_KEYS = ("id", "start", "end", "voice", "kind", "speaker")
@@ -37,15 +38,9 @@ def read_jsonl(path: str | Path) -> list[Article]:
     text = decode_bytes(raw, source)
     articles: list[Article] = []
     seen: dict[str, int] = {}
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise CorpusError(source, n, f"invalid JSON: {exc.msg}") from None
-        if not isinstance(obj, dict):
-            raise CorpusError(source, n, "expected a JSON object")
+    for n, obj in jsonl_rows(text, source):
+        if isinstance(obj, CorpusError):
+            raise obj
         for key in ("id", "text"):
             if key not in obj:
                 raise CorpusError(source, n, f"missing field {key!r}")

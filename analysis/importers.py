@@ -40,21 +40,27 @@ def _row_meta(row: dict[str, Any], *, id_column: str, text_column: str) -> dict[
     return meta
 
 
+def jsonl_rows(text: str, source: str | Path) -> list[tuple[int, dict[str, Any] | CorpusError]]:
+    """(line, object) pairs of JSON Lines text; blank lines skipped, bad lines come back as errors."""
+    rows: list[tuple[int, dict[str, Any] | CorpusError]] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            rows.append((n, CorpusError(source, n, f"invalid JSON: {exc.msg}")))
+            continue
+        rows.append((n, obj if isinstance(obj, dict) else CorpusError(source, n, "expected a JSON object")))
+    return rows
+
+
 def _table_rows(path: Path, *, text_column: str) -> list[tuple[int, dict[str, Any] | CorpusError]]:
     """(line, row) pairs of a CSV or JSONL file; unreadable rows come back as errors."""
     text = decode_bytes(path.read_bytes(), path)
-    rows: list[tuple[int, dict[str, Any] | CorpusError]] = []
     if path.suffix.lower() in (".jsonl", ".ndjson"):
-        for n, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                rows.append((n, CorpusError(path, n, f"invalid JSON: {exc.msg}")))
-                continue
-            rows.append((n, obj if isinstance(obj, dict) else CorpusError(path, n, "expected a JSON object")))
-        return rows
+        return jsonl_rows(text, path)
+    rows: list[tuple[int, dict[str, Any] | CorpusError]] = []
     reader = csv.DictReader(io.StringIO(text, newline=""))
     if reader.fieldnames is None:
         raise CorpusError(path, 1, "empty table: no header row")

@@ -387,7 +387,6 @@ def loaded_density(pieces: pd.DataFrame, matches: pd.DataFrame, *, n_boot: int =
     rng = np.random.default_rng(seed)
     cats = ["(all)"] + sorted(matches.category.unique()) if len(matches) else ["(all)"]
     # count matches per piece and category
-    key = {(r.article_id, r.start): i for i, r in enumerate(pieces.itertuples())}
     counts = np.zeros((len(pieces), len(cats)))
     starts = {a: g.sort_values("start") for a, g in pieces.reset_index().groupby("article_id")}
     for m in matches.itertuples():
@@ -399,7 +398,6 @@ def loaded_density(pieces: pd.DataFrame, matches: pd.DataFrame, *, n_boot: int =
             i = int(hit["index"].iloc[0])
             counts[i, 0] += 1
             counts[i, cats.index(m.category)] += 1
-    del key
     rows = []
     words = pieces.n_words.to_numpy(float)
     for voice in sorted(pieces.voice.unique()):
