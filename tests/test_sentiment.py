@@ -5,7 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from analysis.sentiment import MINILM_DIR, TransformerScorer, VaderScorer, label_polarities
+from analysis import paths
+from analysis.sentiment import TransformerScorer, VaderScorer, label_polarities
+
+MODEL = paths.JOINT_MODEL
 
 
 def test_vader_reference_scores():
@@ -77,14 +80,15 @@ def test_transformer_scorer_expected_value(tiny_model):
 def test_shipped_minilm_files_and_format():
     from safetensors.torch import load_file
 
-    head = load_file(str(MINILM_DIR / "head.safetensors"))
-    assert head["weight"].shape == (1, 384) and head["bias"].shape == (1,)
-    adapter = load_file(str(MINILM_DIR / "adapter_model.safetensors"))
+    heads = load_file(str(MODEL / "heads.safetensors"))
+    assert heads["sentence.weight"].shape == (1, 384) and heads["sentence.bias"].shape == (1,)
+    assert heads["token.weight"].shape == (1, 384) and heads["token.bias"].shape == (1,)
+    adapter = load_file(str(MODEL / "adapter_model.safetensors"))
     assert adapter and all("lora_" in k for k in adapter)
-    cfg = json.loads((MINILM_DIR / "adapter_config.json").read_text())
+    cfg = json.loads((MODEL / "adapter_config.json").read_text())
     assert cfg["base_model_name_or_path"] == "sentence-transformers/all-MiniLM-L6-v2" and cfg["r"] == 16
-    assert not list(MINILM_DIR.glob("*.bin")) and not list(MINILM_DIR.glob("*.pkl")), "no pickles"
-    card = (MINILM_DIR / "README.md").read_text()
+    assert not list(MODEL.glob("*.bin")) and not list(MODEL.glob("*.pkl")), "no pickles"
+    card = (MODEL / "README.md").read_text()
     assert "Held-out test" in card and "Licences" in card
 
 

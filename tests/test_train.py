@@ -1,11 +1,14 @@
-"""The training commands run end to end on tiny synthetic data, write loadable safetensors, and repeat exactly."""
+"""The joint model's training runs end to end on tiny synthetic data, writes loadable safetensors, and repeats exactly."""
 from __future__ import annotations
 
 import random
 
+import numpy as np
+
 from analysis.detector import LoadedWordDetector
+from analysis.minilm import JointModel, first_pieces, words
 from analysis.sentiment import MiniLMScorer
-from analysis.train import LoadedConfig, TrainConfig, train_loaded, train_sentiment
+from analysis.train import JointConfig, train_joint
 
 GOOD = ["a wonderful success", "great and generous", "a happy result", "lovely, kind people", "a fine victory"]
 BAD = ["a terrible failure", "cruel and brutal", "an awful mess", "a horrible attack", "a shameful lie"]
@@ -29,23 +32,28 @@ def fake_babe(folder):
     (folder / "final_labels_SG2.csv").write_text("\n".join(rows), encoding="utf-8")
 
 
-def test_train_sentiment_is_deterministic_and_loadable(tmp_path):
+def test_first_pieces_maps_words_to_their_first_word_piece():
+    offsets = [(0, 0), (0, 3), (4, 9), (9, 11), (12, 13), (0, 0)]  # [CLS] The radic ##al x [SEP]
+    assert first_pieces(offsets, words("The radical x")) == [1, 2, 4]
+    assert first_pieces([(0, 0), (0, 3), (0, 0)], words("The end")) == [1, None]
+
+
+def test_train_joint_is_deterministic_and_loadable(tmp_path):
     fake_vader(tmp_path)
-    cfg = TrainConfig(epochs=1)
-    rec = train_sentiment(tmp_path, out_dir=tmp_path / "m1", config=cfg, log=lambda m: None)
-    train_sentiment(tmp_path, out_dir=tmp_path / "m2", config=cfg, log=lambda m: None)
-    for name in ("adapter_model.safetensors", "head.safetensors"):
-        assert (tmp_path / "m1" / name).read_bytes() == (tmp_path / "m2" / name).read_bytes()
-    assert rec["data"]["train"] + rec["data"]["dev"] + rec["data"]["test"] == 90
-    scores = MiniLMScorer(model_dir=tmp_path / "m1").score(["It was a wonderful success.", "It was a horrible attack."])
-    assert scores.shape == (2,) and abs(scores).max() <= 1
-    assert "Held-out test" in (tmp_path / "m1" / "README.md").read_text()
-
-
-def test_train_loaded_writes_a_working_detector(tmp_path):
     fake_babe(tmp_path)
-    rec = train_loaded(tmp_path, out_dir=tmp_path / "d", config=LoadedConfig(epochs=1), log=lambda m: None)
-    assert 0 < rec["threshold"] < 1 and set(rec["test_metrics"]) >= {"precision", "recall", "f1"}
-    det = LoadedWordDetector(model_dir=tmp_path / "d")
-    scores = det.word_scores(["The radical senator slammed it."])[0]
-    assert [round(p, 6) >= 0 for _, _, p in scores] == [True] * 5
+    cfg = JointConfig(epochs=1, layers=2)
+    rec = train_joint(tmp_path, tmp_path, out_dir=tmp_path / "m1", config=cfg, log=lambda m: None)
+    train_joint(tmp_path, tmp_path, out_dir=tmp_path / "m2", config=cfg, log=lambda m: None)
+    for name in ("adapter_model.safetensors", "heads.safetensors"):
+        assert (tmp_path / "m1" / name).read_bytes() == (tmp_path / "m2" / name).read_bytes()
+    d = rec["data"]["sentiment"]
+    assert d["train"] + d["dev"] + d["test"] == 90 and 0 < rec["threshold"] < 1
+    assert set(rec["test_metrics"]) == {"sentiment", "loaded"} and "Held-out test" in (tmp_path / "m1" / "README.md").read_text()
+    texts = ["It was a wonderful success.", "The radical senator slammed it."]
+    fp32 = MiniLMScorer(model_dir=tmp_path / "m1", fp32=True).score(texts)
+    exported = JointModel(tmp_path / "m1", quantize=False).run(texts)  # the ONNX export computes what PyTorch does
+    assert np.allclose([o.score for o in exported], fp32, atol=1e-4) and abs(fp32).max() <= 1
+    words_fp32 = LoadedWordDetector(model_dir=tmp_path / "m1", fp32=True).word_scores(texts[1:])[0]
+    assert np.allclose([p for _, _, p in exported[1].words], [p for _, _, p in words_fp32], atol=1e-4)
+    int8 = JointModel(tmp_path / "m1").run(texts)
+    assert [(s, e) for s, e, _ in words_fp32] == [(s, e) for s, e, _ in int8[1].words] == words(texts[1])
