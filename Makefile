@@ -9,9 +9,11 @@ CORPUS ?=
 # Where figures go (default: figures/ for the shipped corpus).
 OUT    ?=
 
-.PHONY: all venv figures test lab bench browser clean
+.PHONY: all venv dask figures test lab bench browser clean
 
 all: figures
+
+DASK   := $(VENV)/.dask
 
 $(STAMP): requirements.txt requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,15 +22,22 @@ $(STAMP): requirements.txt requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-venv: $(STAMP)
+## The optional dask extra (make test runs the dask test, so it installs it).
+$(DASK): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dask]" -c requirements.lock
+	touch $(DASK)
 
-## Execute every notebook headless and write figures/ (CORPUS=folder OUT=folder for your own corpus).
+venv: $(STAMP)
+dask: $(DASK)
+
+## Annotate the corpus (the store under data/interim/), execute every notebook headless, write figures/
+## (CORPUS=any corpus source, OUT=folder for your own corpus).
 figures: $(STAMP)
 	$(BIN)/python -m analysis notebooks $(if $(CORPUS),--corpus "$(CORPUS)") $(if $(OUT),--out "$(OUT)")
 
 ## Unit tests, evaluations on ../shared/data (skipped with a message when absent), every notebook,
 ## the figure drift check and the browser test of the annotated-article pages.
-test: $(STAMP) browser
+test: $(STAMP) $(DASK) browser
 	$(BIN)/python -m pytest
 
 ## Debian's Chromium for the browser test (installed when missing and apt-get can run as root;
@@ -45,7 +54,7 @@ lab: $(STAMP)
 
 ## Benchmarks (see bench/README.md).
 bench: $(STAMP)
-	$(BIN)/python bench/bench_voices.py
+	$(BIN)/python bench/bench_store.py
 
 clean:
-	rm -rf build .cache .pytest_cache
+	rm -rf build .cache .pytest_cache data/interim

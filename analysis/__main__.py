@@ -3,4 +3,5 @@ import sys
 
 from .cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # worker processes (spawn, dask) import this module without running the CLI
+    sys.exit(main())

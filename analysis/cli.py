@@ -1,15 +1,22 @@
-"""Command line: ``python -m analysis quotes|voices ...``.
+"""Command line: ``python -m analysis annotate|import|quotes|voices|sentiment|loaded|...``.
 
 Stable contract (outside checks depend on it):
 
-* ``quotes PATH...`` (article files or corpus folders) or ``quotes --jsonl FILE``
-  (each line a JSON object with "id" and "text"; other fields ignored) writes JSON
-  Lines, one object per quote or label: id, start, end, text, kind, speaker,
-  speaker_mention, cue.
+* ``annotate PATH... [--out DIR] [--processes N] [--scheduler ADDRESS]`` builds or
+  updates the annotation store of a corpus (any source :func:`analysis.importers.load_source`
+  reads) and prints one summary line on stderr: articles, words, seconds, and per stage
+  the seconds and the number of articles computed vs read from the store.
+* ``import SOURCE --out FOLDER`` writes any supported source as article files.
+* ``quotes PATH...`` (any corpus source) or ``quotes --jsonl FILE`` (each line a JSON
+  object with "id" and "text"; other fields ignored) writes JSON Lines, one object per
+  quote or label: id, start, end, text, kind, speaker, speaker_mention, cue.
 * ``voices`` (same inputs) writes the segments: id, start, end, voice, kind, speaker.
+* ``sentiment`` and ``loaded``: sentence scores and loaded terms (see the README).
 
-Offsets are character offsets into the article body (or the input "text").
-Errors go to stderr with exit status 2; nothing but results is printed on stdout.
+Every PATH command reads the corpus's store (building what is missing); ``--jsonl`` input
+is annotated in a temporary store. Offsets are character offsets into the article body
+(or the input "text"). Errors go to stderr with exit status 2; nothing but results is
+printed on stdout.
 """
 from __future__ import annotations
 
@@ -21,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .corpus import Article, CorpusError, decode_bytes, load_corpus
+from .corpus import Article, CorpusError, decode_bytes
 from .importers import jsonl_rows
 
 QUOTE_KEYS = ("id", "start", "end", "text", "kind", "speaker", "speaker_mention", "cue")
@@ -76,12 +83,20 @@ def _records(frame: pd.DataFrame, keys: Sequence[str], articles: Sequence[Articl
         yield rec
 
 
-def _inputs(args: argparse.Namespace) -> list[Article]:
+def _store(args: argparse.Namespace, stages: Sequence[str], **kwargs):
+    """The store of the command's input: the corpus's own (PATH...) or a temporary one (--jsonl)."""
+    from .store import annotate_articles, open_store
+
     if args.jsonl:
-        return read_jsonl(args.jsonl)
+        articles = read_jsonl(args.jsonl)
+        if not articles:
+            raise CorpusError(args.jsonl, None, "no input lines")
+        return annotate_articles(articles, stages=stages, processes=args.processes, **kwargs), articles
     if not args.paths:
-        raise CorpusError("<arguments>", None, "give article files or folders, or --jsonl FILE")
-    return load_corpus(args.paths).articles
+        raise CorpusError("<arguments>", None, "give a corpus (article files, a folder, a table, JSON records) or --jsonl FILE")
+    store = open_store(args.paths, out=getattr(args, "store", None), stages=stages, processes=args.processes,
+                       progress=False, **kwargs)
+    return store, []
 
 
 def _write(records: Iterator[dict]) -> None:
@@ -92,19 +107,43 @@ def _write(records: Iterator[dict]) -> None:
 
 
 def cmd_quotes(args: argparse.Namespace) -> None:
-    from .pipeline import voice_tables
-
-    articles = _inputs(args)
-    tables = voice_tables(articles, n_process=args.processes, cache=args.cache)
-    _write(_records(tables.quotes, QUOTE_KEYS, articles))
+    store, articles = _store(args, ("voices",))
+    _write(_records(store.table("quotes"), QUOTE_KEYS, articles))
 
 
 def cmd_voices(args: argparse.Namespace) -> None:
-    from .pipeline import voice_tables
+    store, articles = _store(args, ("voices",))
+    _write(_records(store.table("segments"), VOICE_KEYS, articles))
 
-    articles = _inputs(args)
-    tables = voice_tables(articles, n_process=args.processes, cache=args.cache)
-    _write(_records(tables.segments, VOICE_KEYS, articles))
+
+def cmd_annotate(args: argparse.Namespace) -> None:
+    from .importers import parse_fields, load_source
+    from .store import build
+
+    corpus = load_source(args.paths, preset=args.preset, fields=parse_fields(args.fields))
+    report = build(args.paths, corpus=corpus, out=args.out, processes=args.processes, scheduler=args.scheduler,
+                   lexicon_files=args.lexicon or (), transformer_model=args.model, learned=not args.no_model,
+                   stages=args.stages or ("parse", "sentences", "voices", "vader", "minilm", "terms"))
+    print(report.summary() + f" | store {report.store}", file=sys.stderr)
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    from .corpus import write_articles
+    from .importers import parse_fields, load_source
+
+    corpus = load_source(args.source, preset=args.preset, fields=parse_fields(args.fields))
+    written = write_articles(corpus, args.out)
+    print(f"import: {corpus.n_inputs:,} inputs, {len(written):,} articles written to {args.out}, "
+          f"{len(corpus.skipped):,} skipped", file=sys.stderr)
+    for row in corpus.skipped.itertuples():
+        where = f"{row.file}:{row.line}" if not pd.isna(row.line) and f":{row.line}" not in str(row.file) else row.file
+        print(f"skipped: {where}: {row.reason}", file=sys.stderr)
+
+
+def cmd_tables(args: argparse.Namespace) -> None:
+    from .store import schema_markdown
+
+    sys.stdout.write(schema_markdown())
 
 
 def cmd_notebooks(args: argparse.Namespace) -> None:
@@ -114,24 +153,28 @@ def cmd_notebooks(args: argparse.Namespace) -> None:
         print(f"executed {path}", file=sys.stderr)
 
 
+SCORE_COLUMNS = ("vader", "minilm", "transformer")
+
+
 def cmd_sentiment(args: argparse.Namespace) -> None:
     from .sentiment import get_scorer
 
     if args.scorer == "transformer" and not args.model:
         raise CorpusError("<arguments>", None, "--scorer transformer needs --model ID_OR_PATH")
-    if args.jsonl:
+    if args.jsonl and args.scorer:
         articles = read_jsonl(args.jsonl)
-        scorer = get_scorer(args.scorer, model=args.model, quantize=args.int8)
+        scorer = get_scorer(args.scorer, model=args.model)
         scores = scorer.score([a.body for a in articles]) if articles else []
         _write({"id": a.extra.get("input_id", a.id), "score": float(s)} for a, s in zip(articles, scores))
         return
-    from .pipeline import scored_sentences
-
-    articles = _inputs(args)
     names = [args.scorer] if args.scorer else ["vader", "minilm"] + (["transformer"] if args.model else [])
-    table = scored_sentences(articles, scorers=names, model=args.model, cache=args.cache)
-    keys = ["id", "sentence", "start", "end", "voice", "kind", "speaker", *[c for c in table.columns if c in
-            ("vader", "minilm", "minilm-int8", "transformer")]]
+    store, articles = _store(args, ("voices", *names), transformer_model=args.model,
+                             learned=False)
+    sents = store.table("sentences")
+    scores = store.table("scores")
+    table = sents.merge(scores[["article_id", "sentence", *[c for c in names if c in scores]]], on=["article_id", "sentence"],
+                        how="left")
+    keys = ["id", "sentence", "start", "end", "voice", "kind", "speaker", *[c for c in SCORE_COLUMNS if c in names]]
     _write(_records(table, keys, articles))
 
 
@@ -139,21 +182,20 @@ LOADED_KEYS = ("id", "start", "end", "text", "category", "voice", "speaker", "de
 
 
 def cmd_loaded(args: argparse.Namespace) -> None:
-    from .lexicon import load_lexicon, lexicon_files, loaded_terms
-    from .pipeline import voice_tables
+    from .lexicon import lexicon_files, load_lexicon
 
-    articles = _inputs(args)
-    lexicon = load_lexicon(lexicon_files(args.lexicon or ()))
-    tables = voice_tables(articles, n_process=args.processes, cache=args.cache)
-    table = loaded_terms(articles, learned=not args.no_model, lexicon=lexicon, tables=tables)
-    _write(_records(table, LOADED_KEYS, articles))
+    load_lexicon(lexicon_files(args.lexicon or ()))  # a bad lexicon row fails here, before any work
+    store, articles = _store(args, ("terms",), lexicon_files=args.lexicon or (), learned=not args.no_model)
+    _write(_records(store.table("terms"), LOADED_KEYS, articles))
 
 
-def cmd_train_loaded(args: argparse.Namespace) -> None:
-    from .train import LoadedConfig, train_loaded
+def cmd_train_models(args: argparse.Namespace) -> None:
+    from .train import JointConfig, train_joint
 
-    overrides = {k: v for k, v in (("seed", args.seed), ("epochs", args.epochs), ("lr", args.lr)) if v is not None}
-    rec = train_loaded(args.data, out_dir=args.out, config=LoadedConfig(**overrides), log=lambda m: print(m, file=sys.stderr))
+    overrides = {k: v for k, v in (("seed", args.seed), ("epochs", args.epochs), ("lr", args.lr), ("layers", args.layers))
+                 if v is not None}
+    rec = train_joint(args.sentiment_data, args.loaded_data, out_dir=args.out, config=JointConfig(**overrides),
+                      log=lambda m: print(m, file=sys.stderr))
     print(json.dumps(rec["test_metrics"]))
 
 
@@ -162,80 +204,118 @@ def cmd_validate_sentiment(args: argparse.Namespace) -> None:
     from .sentiment import get_scorer
 
     scorers = [get_scorer("vader"), get_scorer("minilm")]
-    if args.int8:
-        scorers.append(get_scorer("minilm", quantize=True))
+    if args.fp32:
+        scorers.append(get_scorer("minilm", fp32=True))
     if args.model:
         scorers.append(get_scorer("transformer", model=args.model))
     table = validate_scorers(args.data, scorers)
     sys.stdout.write(table.to_csv(index=False, lineterminator="\n", float_format="%.4f"))
 
 
-def cmd_train_sentiment(args: argparse.Namespace) -> None:
-    from .train import TrainConfig, train_sentiment
+def cmd_validate_loaded(args: argparse.Namespace) -> None:
+    from .detector import LoadedWordDetector
+    from .evaluation import validate_loaded
 
-    overrides = {k: v for k, v in (("seed", args.seed), ("epochs", args.epochs), ("lr", args.lr)) if v is not None}
-    cfg = TrainConfig(**overrides)
-    out = args.out or None
-    rec = train_sentiment(args.data, config=cfg, log=lambda m: print(m, file=sys.stderr),
-                          **({"out_dir": out} if out else {}))
-    print(json.dumps(rec["test_metrics"]))
+    frames = [validate_loaded(args.data)]
+    if args.fp32:
+        frames.append(validate_loaded(args.data, detector=LoadedWordDetector(fp32=True)).iloc[[1]])
+        frames[-1]["detector"] = frames[-1]["detector"] + " fp32"
+    table = pd.concat(frames, ignore_index=True)
+    sys.stdout.write(table.to_csv(index=False, lineterminator="\n", float_format="%.4f"))
+
+
+def _source_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--preset", help="JSON records layout (default: detected; e.g. allsides)")
+    p.add_argument("--fields", help="JSON field mapping FIELD=KEY,... (e.g. body=content_original,id=ID)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description="Media-framing analysis suite.")
     sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("annotate", help="build or update the annotation store of a corpus")
+    p.add_argument("paths", nargs="+", help="a corpus: article files or folders, CSV/JSONL tables, JSON records, HTML pages")
+    p.add_argument("--out", help="store folder (default: data/interim/stores/<name>-<hash>)")
+    p.add_argument("--processes", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--scheduler", help="local:N for a dask LocalCluster, or a dask scheduler address tcp://HOST:PORT")
+    p.add_argument("--stages", nargs="*", help="stages to build (default: all but transformer)")
+    p.add_argument("--lexicon", nargs="*", help="extra lexicon CSV files or folders (added to corpus/lexicons)")
+    p.add_argument("--model", help="also score with a Hugging Face model (the transformer column)")
+    p.add_argument("--no-model", action="store_true", help="no learned loaded-word detector in the terms table")
+    _source_options(p)
+    p.set_defaults(func=cmd_annotate)
+    p = sub.add_parser("import", help="write any supported source as article files (Markdown + front matter)")
+    p.add_argument("source", nargs="+", help="CSV/JSONL tables, folders of JSON records, HTML pages, article files")
+    p.add_argument("--out", required=True, help="folder for the article files")
+    _source_options(p)
+    p.set_defaults(func=cmd_import)
+    p = sub.add_parser("tables", help="print the store's table schemas (Markdown)")
+    p.set_defaults(func=cmd_tables)
     for name, func, help_ in (
         ("quotes", cmd_quotes, "quotes and labels as JSON Lines"),
         ("voices", cmd_voices, "voice segments (editorial / quote) as JSON Lines"),
     ):
         p = sub.add_parser(name, help=help_)
-        p.add_argument("paths", nargs="*", help="article files (.md with front matter) or corpus folders")
-        p.add_argument("--jsonl", metavar="FILE", help="JSON Lines input with 'id' and 'text' ('-' for stdin)")
-        p.add_argument("--processes", type=int, default=1, help="worker processes (default 1)")
-        p.add_argument("--cache", action="store_true", help="reuse/write the per-article Parquet cache")
+        _input_options(p)
         p.set_defaults(func=func)
     p = sub.add_parser("notebooks", help="execute every notebook headless and write the figures")
-    p.add_argument("--corpus", help="folder of article files (default: the shipped corpus)")
+    p.add_argument("--corpus", help="a corpus source (default: the shipped corpus)")
     p.add_argument("--out", help="figures folder (default: figures/, or figures/corpus-NAME for --corpus)")
     p.add_argument("--only", nargs="*", help="notebook names (stems) to run")
     p.set_defaults(func=cmd_notebooks)
     p = sub.add_parser("sentiment", help="sentence sentiment: --jsonl texts, or article sentences with voice")
-    p.add_argument("paths", nargs="*", help="article files or corpus folders (one row per sentence)")
-    p.add_argument("--jsonl", metavar="FILE", help="JSON Lines with 'id' and 'text': writes {id, score} in input order")
+    _input_options(p)
     p.add_argument("--scorer", choices=["vader", "minilm", "transformer"], help="scorer (default for PATH: vader and minilm)")
     p.add_argument("--model", help="Hugging Face model id or local path for --scorer transformer")
-    p.add_argument("--int8", action="store_true", help="minilm with dynamic int8 quantization")
-    p.add_argument("--cache", action="store_true", help="reuse/write the voice and score caches")
-    p.add_argument("--processes", type=int, default=1)
+    p.add_argument("--int8", action="store_true", help=argparse.SUPPRESS)  # int8 is the default now
     p.set_defaults(func=cmd_sentiment)
     p = sub.add_parser("loaded", help="loaded terms (lexicon, scare quotes, learned detector) with voice and speaker")
-    p.add_argument("paths", nargs="*", help="article files or corpus folders")
-    p.add_argument("--jsonl", metavar="FILE", help="JSON Lines with 'id' and 'text'")
+    _input_options(p)
     p.add_argument("--lexicon", nargs="*", help="extra lexicon CSV files or folders (added to corpus/lexicons)")
     p.add_argument("--no-model", action="store_true", help="lexicon and scare quotes only, no learned detector")
-    p.add_argument("--cache", action="store_true")
-    p.add_argument("--processes", type=int, default=1)
     p.set_defaults(func=cmd_loaded)
-    p = sub.add_parser("train-loaded", help="train the loaded-word detector (adapter + token head) on BABE")
-    p.add_argument("--data", required=True, help="folder with BABE final_labels_SG2.csv")
-    p.add_argument("--out", help="output folder (default: models/minilm-loaded)")
+    p = sub.add_parser("train-models", help="train the joint MiniLM model (sentiment + loaded words), reproducibly")
+    p.add_argument("--sentiment-data", default=str(_shared("vader_groundtruth")), help="folder with the VADER ground truth")
+    p.add_argument("--loaded-data", default=str(_shared("babe_mbic")), help="folder with BABE final_labels_SG2.csv")
+    p.add_argument("--out", help="output folder (default: models/minilm-joint)")
     p.add_argument("--epochs", type=int)
     p.add_argument("--seed", type=int)
     p.add_argument("--lr", type=float)
-    p.set_defaults(func=cmd_train_loaded)
+    p.add_argument("--layers", type=int, help="transformer layers of MiniLM to keep (default: JointConfig)")
+    p.set_defaults(func=cmd_train_models)
+    for alias, task in (("train-sentiment", "sentiment"), ("train-loaded", "loaded")):
+        p = sub.add_parser(alias, help=f"train-models with --data as the {task} data (both heads share one model)")
+        p.add_argument("--data", dest=f"{task}_data", required=True, help=f"folder with the {task} training data")
+        other = "loaded" if task == "sentiment" else "sentiment"
+        p.set_defaults(**{f"{other}_data": str(_shared("babe_mbic" if other == "loaded" else "vader_groundtruth"))})
+        p.add_argument("--out", help="output folder (default: models/minilm-joint)")
+        for flag, typ in (("--epochs", int), ("--seed", int), ("--lr", float), ("--layers", int)):
+            p.add_argument(flag, type=typ)
+        p.set_defaults(func=cmd_train_models)
     p = sub.add_parser("validate-sentiment", help="r and macro-F1 of each scorer on held-out NYT editorials (CSV)")
-    p.add_argument("--data", required=True, help="folder with the VADER ground-truth files")
+    p.add_argument("--data", default=str(_shared("vader_groundtruth")), help="folder with the VADER ground-truth files")
     p.add_argument("--model", help="also validate a Hugging Face model (transformer scorer)")
-    p.add_argument("--int8", action="store_true", help="also validate minilm with dynamic int8 quantization")
+    p.add_argument("--fp32", action="store_true", help="also validate minilm in PyTorch fp32 (no quantisation)")
+    p.add_argument("--int8", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_validate_sentiment)
-    p = sub.add_parser("train-sentiment", help="train the minilm sentiment adapter + head (reproducible)")
-    p.add_argument("--data", required=True, help="folder with the VADER ground-truth files")
-    p.add_argument("--out", help="output folder (default: models/minilm-sentiment)")
-    p.add_argument("--epochs", type=int, help="maximum epochs (default: TrainConfig)")
-    p.add_argument("--seed", type=int, help="seed (default: TrainConfig)")
-    p.add_argument("--lr", type=float, help="adapter learning rate (default: TrainConfig)")
-    p.set_defaults(func=cmd_train_sentiment)
+    p = sub.add_parser("validate-loaded", help="word-level P/R/F1 of the detectors on held-out BABE sentences (CSV)")
+    p.add_argument("--data", default=str(_shared("babe_mbic")), help="folder with BABE final_labels_SG2.csv")
+    p.add_argument("--fp32", action="store_true", help="also validate the learned detector in PyTorch fp32")
+    p.set_defaults(func=cmd_validate_loaded)
     return parser
+
+
+def _shared(name: str):
+    from . import paths
+
+    return paths.shared_dataset(name)
+
+
+def _input_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", help="a corpus: article files or folders, tables, JSON records, HTML pages")
+    p.add_argument("--jsonl", metavar="FILE", help="JSON Lines input with 'id' and 'text' ('-' for stdin)")
+    p.add_argument("--processes", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--store", help="store folder (default: the corpus's store under data/interim/stores)")
+    p.add_argument("--cache", action="store_true", help=argparse.SUPPRESS)  # the store is the cache now
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -243,7 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         args.func(args)
-    except (CorpusError, ValueError, FileNotFoundError) as exc:
+    except (CorpusError, ValueError, FileNotFoundError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -363,30 +363,6 @@ def articles_frame(corpus: Corpus | Iterable[Article]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def paragraph_spans(body: str) -> list[tuple[int, int]]:
-    """(start, end) of each paragraph: a non-blank line, surrounding whitespace excluded."""
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    for line in body.split("\n"):
-        end = pos + len(line)
-        stripped = line.strip()
-        if stripped:
-            lead = len(line) - len(line.lstrip())
-            start = pos + lead
-            spans.append((start, start + len(stripped)))
-        pos = end + 1
-    return spans
-
-
-def paragraphs_frame(corpus: Corpus | Iterable[Article]) -> pd.DataFrame:
-    """One row per paragraph with exact offsets into the body."""
-    rows = []
-    for a in corpus:
-        for i, (s, e) in enumerate(paragraph_spans(a.body)):
-            rows.append({"article_id": a.id, "paragraph": i, "start": s, "end": e, "text": a.body[s:e]})
-    return pd.DataFrame(rows, columns=["article_id", "paragraph", "start", "end", "text"])
-
-
 def article_markdown(article: Article) -> str:
     """Serialise an article back to the front-matter format (body unchanged)."""
     meta: dict[str, Any] = {

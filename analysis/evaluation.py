@@ -1,6 +1,7 @@
-"""Evaluations against public data in ../shared/data (never copied into the project).
+"""Evaluation data in ../shared/data (never copied into the project): readers, splits, and
+the validations that run the suite's models and splitter on it.
 
-``peer_quote_cases`` runs the English cases of the textacy/sayswho quote test
+Run-time metrics (neutral bands, F1) live in :mod:`analysis.stats`. ``peer_quote_cases`` runs the English cases of the textacy/sayswho quote test
 suite (``textacy_quote_tests/cases.jsonl``) through the voice splitter and
 compares, as that suite's SOURCE.md advises, on the number of quotes, the
 content (quote marks normalised) and the speaker's words, not on token lists.
@@ -69,10 +70,6 @@ def peer_quote_cases(path: str | Path, *, language: str = "en") -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- VADER human ratings
 
-#: Human means are on -4..4; scores on -1..1. A sentence is neutral when |mean| <= 0.5
-#: (0.125 after scaling) — declared here, used for every 3-class figure.
-HUMAN_NEUTRAL_BAND = 0.5
-
 
 def read_vader_groundtruth(folder: str | Path, domain: str = "nytEditorialSnippets") -> pd.DataFrame:
     """One VADER ground-truth file: id, doc (the editorial/review id), human mean (-4..4), target (-1..1), text."""
@@ -104,37 +101,81 @@ def document_split(docs: pd.Series, *, seed: int = 13) -> pd.Series:
     return docs.map(bucket)
 
 
-def three_class(values, threshold: float):
-    """-1 / 0 / 1 by a symmetric neutral band."""
+# ----------------------------------------------------------------------------- BABE word labels
+
+_BABE_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]")
+
+
+def read_babe(folder: str | Path, *, file: str = "final_labels_SG2.csv") -> pd.DataFrame:
+    """BABE sentences with their word-level labels: text, outlet, news_link, biased (list of lower-cased words)."""
+    import ast
+
+    path = Path(folder) / file
+    df = pd.read_csv(path, sep=";", encoding="utf-8-sig")
+    df = df[df["text"].notna()].reset_index(drop=True)
+
+    def parse(v):
+        if not isinstance(v, str) or not v.strip():
+            return []
+        try:
+            items = ast.literal_eval(v)
+        except (ValueError, SyntaxError):
+            return []
+        out = []
+        for item in items:
+            out.extend(w.lower().replace("’", "'") for w in _BABE_WORD.findall(str(item)))
+        return out
+
+    df["biased"] = df["biased_words"].map(parse)
+    return df
+
+
+def word_labels(text: str, biased: list[str]) -> list[int]:
+    """0/1 per word of ``text`` (:func:`analysis.minilm.words`): 1 when experts listed it as biased."""
+    from .minilm import words
+
+    gold = set(biased)
+    return [int(text[s:e].lower().replace("’", "'") in gold) for s, e in words(text)]
+
+
+def link_split(links: pd.Series, *, seed: int = 13) -> pd.Series:
+    """'train'/'dev'/'test' by a seeded hash of the article link (sentences of one article stay together)."""
+    def bucket(link: str) -> str:
+        h = int(hashlib.sha256(f"{seed}:{link}".encode()).hexdigest(), 16) % 10
+        return "test" if h < 2 else ("dev" if h == 2 else "train")
+
+    return links.fillna("").map(bucket)
+
+
+# ----------------------------------------------------------------------------- validations
+
+
+def cached_scores(scorer, texts: list[str]):
+    """Scores of evaluation texts by ``scorer``, cached in ``paths.EVAL_CACHE`` by text hash and scorer version."""
+    import json
+    import os
+
     import numpy as np
 
-    v = np.asarray(values, dtype=float)
-    return np.where(v > threshold, 1, np.where(v < -threshold, -1, 0))
+    from . import paths
 
-
-def best_threshold(scores, gold_classes) -> float:
-    """The symmetric neutral band maximising macro-F1 (chosen on training data only)."""
-    import numpy as np
-    from sklearn.metrics import f1_score
-
-    grid = np.round(np.arange(0.0, 0.61, 0.01), 2)
-    f1s = [f1_score(gold_classes, three_class(scores, t), average="macro") for t in grid]
-    return float(grid[int(np.argmax(f1s))])
-
-
-def validation_metrics(scores, targets, *, threshold: float) -> dict:
-    """Pearson r with the human means and 3-class macro-F1 at ``threshold``."""
-    import numpy as np
-    from scipy.stats import pearsonr
-    from sklearn.metrics import f1_score
-
-    gold = three_class(np.asarray(targets) * 4.0, HUMAN_NEUTRAL_BAND)
-    return {
-        "pearson_r": float(pearsonr(scores, targets)[0]),
-        "macro_f1": float(f1_score(gold, three_class(scores, threshold), average="macro")),
-        "threshold": threshold,
-        "n": int(len(targets)),
-    }
+    key = hashlib.sha256(json.dumps(scorer.provenance, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    target = paths.EVAL_CACHE / f"scores-{scorer.name}-{key}.parquet"
+    hashes = [hashlib.sha256(t.encode("utf-8")).hexdigest()[:24] for t in texts]
+    known: dict[str, float] = {}
+    if target.exists():
+        old = pd.read_parquet(target)
+        known = dict(zip(old.text_hash, old.score))
+    missing = sorted({h: t for h, t in zip(hashes, texts) if h not in known}.items())
+    if missing:
+        new = np.round(scorer.score([t for _, t in missing]), 6)
+        known.update({h: float(s) for (h, _), s in zip(missing, new)})
+        target.parent.mkdir(parents=True, exist_ok=True)
+        frame = pd.DataFrame({"text_hash": list(known), "score": list(known.values())}).sort_values("text_hash")
+        tmp = target.with_suffix(f".tmp{os.getpid()}")
+        frame.to_parquet(tmp, index=False)
+        tmp.replace(target)
+    return np.array([known[h] for h in hashes], dtype=float)
 
 
 def validate_scorers(data_dir: str | Path, scorers, *, seed: int = 13) -> pd.DataFrame:
@@ -146,13 +187,13 @@ def validate_scorers(data_dir: str | Path, scorers, *, seed: int = 13) -> pd.Dat
     df = read_vader_groundtruth(data_dir, "nytEditorialSnippets")
     df["split"] = document_split(df["doc"], seed=seed)
     train, test = df[df.split == "train"], df[df.split == "test"]
+    from .stats import HUMAN_NEUTRAL_BAND, best_threshold, three_class, validation_metrics
+
     gold_train = three_class(train["mean"], HUMAN_NEUTRAL_BAND)
     rows = []
-    from .pipeline import cached_scores
-
     for scorer in scorers:
-        s_train = cached_scores(scorer, train.text.tolist()).to_numpy()
-        s_test = cached_scores(scorer, test.text.tolist()).to_numpy()
+        s_train = cached_scores(scorer, train.text.tolist())
+        s_test = cached_scores(scorer, test.text.tolist())
         band = best_threshold(s_train, gold_train)
         rows.append({"scorer": scorer.name, **validation_metrics(s_test, test.target, threshold=band),
                      "band_from": "train split"})
@@ -164,21 +205,29 @@ def validate_scorers(data_dir: str | Path, scorers, *, seed: int = 13) -> pd.Dat
     return out
 
 
-def validate_loaded(data_dir: str | Path, *, seed: int = 13, detector=None) -> pd.DataFrame:
+def validate_loaded(data_dir: str | Path, *, seed: int = 13, detector=None, processes: int | None = 1) -> pd.DataFrame:
     """Word-level P/R/F1 on the held-out BABE SG2 split (by article link) for each detector.
 
-    Detectors: the curated lexicon (with scare quotes), the learned detector, and their union.
+    Detectors: the curated lexicon (with scare quotes), the learned detector, and their
+    union. The held-out sentences are annotated as a corpus of their own, in a store under
+    ``paths.EVAL_CACHE`` (built once, then read), so the lexicon matches exactly as in
+    the store of a corpus.
     """
-    from .detector import LoadedWordDetector, link_split, read_babe, score_words, word_labels, words
-    from .lexicon import match_lexicon
-    from .pipeline import voice_tables
+    from . import paths
+    from .detector import LoadedWordDetector
+    from .minilm import words
+    from .stats import score_words
+    from .store import build, Store
+    from .corpus import Corpus, skipped_frame
 
     df = read_babe(data_dir)
     df = df[link_split(df["news_link"], seed=seed) == "test"].reset_index(drop=True)
     gold = [word_labels(t, b) for t, b in zip(df.text, df.biased)]
     arts = [Article(id=f"babe{i}", body=t) for i, t in enumerate(df.text)]
-    tables = voice_tables(arts, cache=True)
-    m = match_lexicon(arts, segments=tables.segments, quotes=tables.quotes)
+    root = paths.EVAL_CACHE / f"babe-test-{seed}"
+    build(corpus=Corpus(articles=arts, skipped=skipped_frame([]), n_inputs=len(arts)), out=root,
+          stages=("terms",), learned=False, processes=processes, progress=False)
+    m = Store(root).table("terms")
     spans: dict[str, list[tuple[int, int]]] = {}
     for r in m.itertuples():
         spans.setdefault(r.article_id, []).append((r.start, r.end))

@@ -1,22 +1,27 @@
-"""Importers for the formats researchers have: CSV/JSONL tables, .txt files with a
-metadata table, and saved HTML pages.
+"""Importers for the formats researchers have: CSV/JSONL tables, folders of JSON records,
+.txt files with a metadata table, and saved HTML pages; and :func:`load_source`, which
+takes any of them (or a folder of article files) and says what it found.
 
 Each returns a :class:`~analysis.corpus.Corpus` built through the same validation
 as article files (``make_article``): errors name the file and line, and with
-``strict=False`` refused rows go to ``Corpus.skipped``. Use
-:func:`analysis.corpus.write_articles` to save the result as corpus files.
+``strict=False`` refused rows go to ``Corpus.skipped`` (counts reconcile: loaded +
+skipped = inputs). Tables and records without an id get a stable derived id (from
+the url, else the text). Use :func:`analysis.corpus.write_articles` (or
+``python -m analysis import SOURCE --out FOLDER``) to save the result as article files.
 """
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .corpus import MAX_CHARS, Corpus, CorpusError, collect, decode_bytes, make_article
+from .corpus import MAX_CHARS, Corpus, CorpusError, collect, decode_bytes, load_corpus, make_article
 
 _META_FIELDS = ("title", "outlet", "date", "url", "language", "notes")
 
@@ -24,6 +29,13 @@ _META_FIELDS = ("title", "outlet", "date", "url", "language", "notes")
 def _slug(text: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9_.\-]+", "_", text).strip("_.-")
     return slug or "article"
+
+
+def derived_id(url: object, text: object) -> str:
+    """A stable id for a record without one: ``u-`` + hash of its url, else ``t-`` + hash of its text."""
+    if isinstance(url, str) and url.strip():
+        return "u-" + hashlib.sha256(url.strip().encode("utf-8")).hexdigest()[:16]
+    return "t-" + hashlib.sha256(str(text or "").encode("utf-8")).hexdigest()[:16]
 
 
 def _row_meta(row: dict[str, Any], *, id_column: str, text_column: str) -> dict[str, Any]:
@@ -87,11 +99,13 @@ def import_table(
     """Articles from a CSV or JSONL file: one row per article, a text column plus metadata.
 
     Metadata columns named title, outlet, date, url, language, notes fill those
-    fields; other columns are kept as extras. Rows without an id get none: the
-    id column is required.
+    fields; other columns are kept as extras. A table without the id column gets
+    derived ids (:func:`derived_id`: from the url column, else the text); in a table
+    that has one, a row with an empty id is refused.
     """
     path = Path(path)
     rows = _table_rows(path, text_column=text_column)
+    has_id = any(isinstance(r, dict) and id_column in r for _, r in rows)
 
     def build(source: str, payload: tuple[int, dict[str, Any] | CorpusError]):
         line, row = payload
@@ -99,6 +113,8 @@ def import_table(
             raise row
         if text_column not in row or not isinstance(row[text_column], str):
             raise CorpusError(path, line, f"missing or non-text field {text_column!r}")
+        if not has_id:
+            row = {**row, id_column: derived_id(row.get("url"), row[text_column])}
         if id_column not in row or row[id_column] in (None, ""):
             raise CorpusError(path, line, f"missing field {id_column!r}")
         meta = _row_meta(row, id_column=id_column, text_column=text_column)
@@ -197,3 +213,232 @@ def import_html(
         return make_article(meta, text, source=source, line=None, body_line=1, max_chars=max_chars)
 
     return collect(((str(f), None) for f in files), build, strict=strict)
+
+
+# ----------------------------------------------------------------------------- JSON records
+
+#: Field mappings for known JSON layouts: article field -> record key. ``extras`` are
+#: record keys kept as metadata under their own names; keys in neither are dropped.
+PRESETS: dict[str, dict] = {
+    # Baly et al. 2020 (Article-Bias-Prediction, data/jsons): one object per file. ``content``
+    # (a tokenised copy of the body) and ``bias`` (0/1/2, the same rating as bias_text) are dropped.
+    "allsides": {
+        "fields": {"id": "ID", "title": "title", "outlet": "source", "date": "date", "url": "url",
+                   "body": "content_original"},
+        "extras": ("authors", "bias_text", "topic", "source_url"),
+        "signature": ("ID", "content_original", "bias_text"),
+    },
+    "generic": {
+        "fields": {"id": "id", "title": "title", "outlet": "outlet", "date": "date", "url": "url", "body": "text"},
+        "extras": None,  # every other key is kept
+        "signature": (),
+    },
+}
+
+
+def parse_fields(spec: str | None) -> dict[str, str]:
+    """``"body=content_original,id=ID"`` -> {"body": "content_original", "id": "ID"} (CLI ``--fields``)."""
+    out: dict[str, str] = {}
+    for part in (spec or "").split(","):
+        if not part.strip():
+            continue
+        if "=" not in part:
+            raise ValueError(f"bad field mapping {part!r}: use FIELD=KEY, e.g. body=content_original")
+        k, v = part.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+def _json_records(path: Path) -> list[tuple[int | None, dict[str, Any] | CorpusError]]:
+    """(line, record) pairs of one .json file: an object, or an array of objects."""
+    text = decode_bytes(path.read_bytes(), path)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return [(exc.lineno, CorpusError(path, exc.lineno, f"invalid JSON: {exc.msg}"))]
+    if isinstance(data, dict):
+        return [(None, data)]
+    if isinstance(data, list):
+        return [(None, r if isinstance(r, dict) else CorpusError(path, None, f"item {i}: expected a JSON object"))
+                for i, r in enumerate(data)]
+    return [(1, CorpusError(path, 1, "expected a JSON object or an array of objects"))]
+
+
+def detect_preset(record: dict[str, Any]) -> str:
+    """The preset whose signature keys a record has ("allsides"), else "generic"."""
+    for name, preset in PRESETS.items():
+        if preset["signature"] and all(k in record for k in preset["signature"]):
+            return name
+    return "generic"
+
+
+def import_json(
+    files: str | Path | Sequence[str | Path],
+    *,
+    preset: str | None = None,
+    fields: dict[str, str] | None = None,
+    strict: bool = True,
+    max_chars: int = MAX_CHARS,
+) -> Corpus:
+    """Articles from JSON records: a folder of ``*.json`` files (or given files), each an object or an array.
+
+    ``preset`` names a field mapping in :data:`PRESETS` (default: detected from the first
+    record, e.g. the AllSides layout); ``fields`` overrides single fields (article field ->
+    record key). Required: the body field; the id is derived when the record has none.
+    Bad records (empty body, malformed date such as ``4/4/``, missing body field) are
+    errors naming the file, or rows of ``Corpus.skipped`` with ``strict=False``.
+    """
+    if isinstance(files, (str, Path)):
+        p = Path(files)
+        files = sorted(q for q in p.rglob("*.json") if q.is_file()) if p.is_dir() else [p]
+    items: list[tuple[str, Any]] = []
+    for f in map(Path, files):
+        for line, rec in _json_records(f):
+            items.append((f"{f}:{line}" if line else str(f), (f, line, rec)))
+    first = next((r for _, (_, _, r) in items if isinstance(r, dict)), {})
+    chosen = PRESETS[preset or detect_preset(first)] if (preset or first) else PRESETS["generic"]
+    if preset and preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r} (choose from {', '.join(PRESETS)})")
+    mapping = {**chosen["fields"], **(fields or {})}
+    extras = chosen["extras"]
+    used = set(mapping.values())
+
+    def build(source: str, payload: Any):
+        f, line, rec = payload
+        if isinstance(rec, CorpusError):
+            raise rec
+        body_key = mapping["body"]
+        body = rec.get(body_key)
+        if not isinstance(body, str):
+            raise CorpusError(f, line, f"missing or non-text field {body_key!r}")
+        meta: dict[str, Any] = {}
+        for field in ("title", "outlet", "date", "url"):
+            value = rec.get(mapping.get(field, field))
+            meta[field] = None if value in ("", None) else value
+        raw_id = rec.get(mapping.get("id", "id"))
+        meta["id"] = raw_id if raw_id not in (None, "") else derived_id(meta.get("url"), body)
+        meta["language"] = rec.get(mapping.get("language", "language")) or "en"
+        meta["notes"] = rec.get(mapping.get("notes", "notes"))
+        keep = extras if extras is not None else [k for k in rec if k not in used]
+        for key in keep:
+            if key in rec and key not in meta:
+                meta[key] = rec[key]
+        return make_article(meta, body, source=source, line=line, body_line=1, max_chars=max_chars)
+
+    return collect(items, build, strict=strict)
+
+
+# ----------------------------------------------------------------------------- any source
+
+TABLE_SUFFIXES = (".csv", ".jsonl", ".ndjson")
+HTML_SUFFIXES = (".html", ".htm")
+
+
+def _describe(files: list[Path]) -> str:
+    kinds = Counter(p.suffix.lower() or "(no suffix)" for p in files)
+    return ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "no files"
+
+
+def load_source(
+    path: str | Path | Sequence[str | Path],
+    *,
+    strict: bool = False,
+    preset: str | None = None,
+    fields: dict[str, str] | None = None,
+    text_column: str = "text",
+    max_chars: int = MAX_CHARS,
+) -> Corpus:
+    """A corpus from any supported source, detected by what the path holds.
+
+    * a folder with ``*.md`` article files (front matter + body), or such files;
+    * a folder of ``*.json`` records (or .json files): :func:`import_json` (presets detected);
+    * CSV / JSON Lines tables: :func:`import_table` (every table in a folder);
+    * saved HTML pages: :func:`import_html`;
+    * a folder of ``*.txt`` with one metadata CSV that has a ``file`` column: :func:`import_txt`.
+
+    Several paths are loaded in turn and combined (ids must stay unique). A source that
+    yields no article raises :class:`CorpusError` naming what was found and ignored, and
+    why rows were refused. ``strict=False`` (the default here) lists bad records in
+    ``Corpus.skipped`` instead of raising.
+    """
+    sources = [path] if isinstance(path, (str, Path)) else list(path)
+    if not sources:
+        raise CorpusError("<arguments>", None, "no corpus source given")
+    parts: list[Corpus] = []
+    for src in map(Path, sources):
+        parts.append(_load_one(src, strict=strict, preset=preset, fields=fields, text_column=text_column,
+                               max_chars=max_chars))
+    corpus = parts[0] if len(parts) == 1 else _combine(parts, strict=strict)
+    if not corpus.articles:
+        reasons = Counter(corpus.skipped.reason.str.replace(r"'[^']*'", "'…'", regex=True)) if len(corpus.skipped) else Counter()
+        why = "; ".join(f"{n} × {r}" for r, n in reasons.most_common(3))
+        found = "; ".join(f"{p}: {_describe(_files_of(Path(p)))}" for p in sources)
+        raise CorpusError(sources[0] if len(sources) == 1 else "<sources>", None,
+                          f"no articles found ({found})" + (f"; {len(corpus.skipped)} refused: {why}" if why else ""))
+    return corpus
+
+
+def _files_of(p: Path) -> list[Path]:
+    if p.is_dir():
+        return sorted(q for q in p.rglob("*") if q.is_file() and not any(part.startswith(".") for part in q.relative_to(p).parts))
+    return [p] if p.exists() else []
+
+
+def _load_one(src: Path, **kw) -> Corpus:
+    strict, max_chars = kw["strict"], kw["max_chars"]
+    if not src.exists():
+        raise CorpusError(src, None, "no such file or folder")
+    files = _files_of(src)
+    by = {suffix: [f for f in files if f.suffix.lower() == suffix] for suffix in {f.suffix.lower() for f in files}}
+    articles = [f for f in by.get(".md", []) if _has_front_matter(f)] if src.is_dir() else by.get(".md", [])
+    if articles:  # Markdown without front matter (a README, a SOURCE.md) is documentation, not an article
+        return load_corpus(articles, strict=strict, max_chars=max_chars)
+    if by.get(".json"):
+        return import_json(by[".json"], preset=kw["preset"], fields=kw["fields"], strict=strict, max_chars=max_chars)
+    tables = [f for s in TABLE_SUFFIXES for f in by.get(s, [])]
+    txts = by.get(".txt", [])
+    if txts and src.is_dir():
+        metas = [t for t in by.get(".csv", []) if "file" in _header(t)]
+        if len(metas) == 1:
+            return import_txt(src, metadata=metas[0], strict=strict, max_chars=max_chars)
+    if tables:
+        return _combine([import_table(t, text_column=kw["text_column"], strict=strict, max_chars=max_chars)
+                         for t in sorted(tables)], strict=strict)
+    html = [f for s in HTML_SUFFIXES for f in by.get(s, [])]
+    if html:
+        return import_html(sorted(html), strict=strict, max_chars=max_chars)
+    from .corpus import skipped_frame
+
+    return Corpus(articles=[], skipped=skipped_frame([]), n_inputs=0)
+
+
+def _has_front_matter(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(5).lstrip(b"\xef\xbb\xbf").startswith(b"---")
+
+
+def _header(path: Path) -> list[str]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return next(csv.reader(fh), [])
+
+
+def _combine(parts: list[Corpus], *, strict: bool) -> Corpus:
+    """Several corpora as one; a repeated id is refused like any duplicate."""
+    import pandas as pd
+
+    from .corpus import skipped_frame
+
+    articles, refused, seen = [], [], {}
+    for part in parts:
+        for art in part.articles:
+            if art.id in seen:
+                err = CorpusError(art.source, art.id_line, f"duplicate id {art.id!r} (first in {seen[art.id]})")
+                if strict:
+                    raise err
+                refused.append(err)
+                continue
+            seen[art.id] = art.source
+            articles.append(art)
+    skipped = pd.concat([p.skipped for p in parts] + [skipped_frame(refused)], ignore_index=True) if parts else skipped_frame([])
+    skipped = skipped.astype({"line": "Int64"})
+    return Corpus(articles=articles, skipped=skipped, n_inputs=sum(p.n_inputs for p in parts))

@@ -1,18 +1,21 @@
-"""Loaded terms: an editable lexicon, matching by voice, reporting verbs, discovery.
+"""Loaded terms: an editable lexicon, matching on the tokens table, reporting verbs, discovery.
 
 * :func:`load_lexicon` reads CSV lexicons (term, match, category, notes, source)
   from ``corpus/lexicons/`` or given paths and validates every row.
-* :func:`match_lexicon` finds terms case-insensitively, across inflections (``lemma``
-  entries match spaCy lemmas: slam/slams/slammed/slamming), multi-word terms with
-  hyphen/space and apostrophe variants, and user regexes; scare-quoted labels from
-  the voice splitter are loaded terms by default. Each match carries the voice and
-  speaker of where it falls.
+* :func:`match_terms` finds terms in a shard of the annotation store: ``lemma``
+  entries are a join on the tokens table's lemmas (slam/slams/slammed/slamming, with
+  regular inflections the lemmatizer misses), phrases match hyphen/space and
+  apostrophe variants, regexes run on the body; scare-quoted labels from the voice
+  splitter are loaded terms. :func:`merge_learned` adds the learned detector's words
+  and :func:`attach_voices` the voice and speaker of where each term falls (an
+  interval join on the segments). The store's ``terms`` stage runs all three.
 * :func:`reporting_verb_profile` classes the cue verbs of all quotes.
 * :func:`fightin_words`, :func:`kwic` and :func:`collocations` help discover terms.
 """
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import math
 import re
@@ -26,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from . import paths
-from .corpus import Article, Corpus, count_words
+from .corpus import count_words
 
 CATEGORIES: tuple[str, ...] = (
     "atrocity_label", "pejorative_regime_label", "conflict_escalation", "dismissive_idiom", "euphemism",
@@ -34,7 +37,9 @@ CATEGORIES: tuple[str, ...] = (
 )
 MATCH_TYPES: tuple[str, ...] = ("phrase", "lemma", "regex")
 LEXICON_COLUMNS: tuple[str, ...] = ("term", "match", "category", "notes", "source")
-MATCH_COLUMNS = ["article_id", "start", "end", "text", "term", "category", "match", "detector", "voice", "kind", "speaker"]
+FOUND_COLUMNS = ["article_id", "start", "end", "text", "term", "category", "match", "detector", "probability"]
+TERM_COLUMNS = ["article_id", "start", "end", "text", "term", "category", "match", "detector", "voice", "kind", "speaker",
+                "probability"]
 
 #: Cue verbs by reporting stance (Caldas-Coulthard 1994; Floyd 2000), by lemma.
 REPORTING_CLASSES: dict[str, tuple[str, ...]] = {
@@ -74,6 +79,14 @@ def lexicon_files(extra: Sequence[str | Path] = ()) -> list[Path]:
     for p in map(Path, extra):
         files.extend(sorted(p.glob("*.csv")) if p.is_dir() else [p])
     return files
+
+
+def lexicon_hash(files: Sequence[str | Path]) -> str:
+    """Hash of lexicon files' names and contents (part of the terms stage's version)."""
+    h = hashlib.sha256()
+    for f in map(Path, files):
+        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
 
 
 def load_lexicon(files: Sequence[str | Path] | None = None) -> pd.DataFrame:
@@ -152,104 +165,169 @@ def inflections(word: str) -> frozenset[str]:
     return frozenset(forms)
 
 
-def _lemma_matches(doc, lemma_seq: tuple[str, ...]) -> list[tuple[int, int]]:
-    toks = [t for t in doc if not t.is_space and not (t.is_punct and t.text in "-–—" + _QUOTES)]
-    lemmas = [t.lemma_.lower() for t in toks]
-    lowers = [t.lower_.replace("’", "'") for t in toks]
-    n = len(lemma_seq)
+_SKIP_TOKENS = frozenset("-–—" + _QUOTES)
+
+
+def _lemma_spans(tokens: pd.DataFrame, lemma_seqs: list[tuple[str, ...]]) -> list[list[tuple[str, int, int]]]:
+    """For each lemma sequence, the (article_id, start, end) of every match in ``tokens``.
+
+    A join on the tokens table: spaces and dash/quote tokens are skipped (so "sabre-rattling"
+    and "turn a blind eye" match across them); a token matches a lemma when its lemma
+    equals it or its lower-cased text is a regular inflection of it. Vectorised: one
+    comparison of integer codes per token and sequence position.
+    """
+    keep = tokens[(tokens.text.str.strip() != "") & ~tokens.text.isin(_SKIP_TOKENS)]
+    art = keep.article_id.to_numpy()
+    starts, ends = keep.start.to_numpy(), keep.end.to_numpy()
+    lem_codes, lem_vocab = pd.factorize(keep.lemma.str.lower())
+    low_codes, low_vocab = pd.factorize(keep.text.str.lower().str.replace("’", "'", regex=False))
+    lem_index = {w: i for i, w in enumerate(lem_vocab)}
+    low_index = {w: i for i, w in enumerate(low_vocab)}
+    n = len(keep)
     out = []
-    for i in range(len(toks) - n + 1):
-        if all(lemmas[i + k] == lemma_seq[k] or lowers[i + k] in inflections(lemma_seq[k]) for k in range(n)):
-            out.append((toks[i].idx, toks[i + n - 1].idx + len(toks[i + n - 1].text)))
+    for seq in lemma_seqs:
+        k = len(seq)
+        if not k or n < k:
+            out.append([])
+            continue
+        mask = np.ones(n - k + 1, dtype=bool)
+        for pos, lemma in enumerate(seq):
+            code = lem_index.get(lemma, -1)
+            forms = [low_index[f] for f in inflections(lemma) if f in low_index]
+            hit = (lem_codes == code) if code >= 0 else np.zeros(n, dtype=bool)
+            if forms:
+                hit |= np.isin(low_codes, forms)
+            mask &= hit[pos : n - k + 1 + pos]
+            if not mask.any():
+                break
+        if k > 1:
+            mask &= art[: n - k + 1] == art[k - 1 :]
+        idx = np.flatnonzero(mask)
+        out.append([(art[i], int(starts[i]), int(ends[i + k - 1])) for i in idx])
     return out
 
 
-def _segment_at(segments: pd.DataFrame, article_id: str, offset: int):
-    seg = segments[(segments.article_id == article_id) & (segments.start <= offset) & (segments.end > offset)]
-    return seg.iloc[0] if len(seg) else None
-
-
-def match_lexicon(
-    corpus: Corpus | Iterable[Article],
-    *,
+def match_terms(
+    bodies: dict[str, str],
+    tokens: pd.DataFrame,
+    quotes: pd.DataFrame | None,
     lexicon: pd.DataFrame | None = None,
-    segments: pd.DataFrame | None = None,
-    quotes: pd.DataFrame | None = None,
+    *,
     scare_quotes: bool = True,
 ) -> pd.DataFrame:
-    """Every lexicon match (longest match wins where terms overlap), with voice and speaker.
+    """Every lexicon match and scare-quoted label in some articles (longest match wins where they overlap).
 
-    ``segments``/``quotes`` come from :func:`analysis.pipeline.voice_tables` (computed if
-    omitted). Scare-quoted labels are added as ``scare_quote_label`` matches unless a
-    lexicon term already covers them.
+    ``bodies``: {article_id: body}; ``tokens``: their rows of the tokens table; ``quotes``:
+    their rows of the quotes table (scare labels, other than titles, become
+    ``scare_quote_label`` matches unless a lexicon term covers the same span).
+    Returns :data:`FOUND_COLUMNS` (no voice yet: :func:`attach_voices`), sorted by article
+    (in ``bodies`` order) and offsets.
     """
-    from .nlp import load_pipeline
-    from .pipeline import voice_tables
-
-    articles = list(corpus)
     lex = load_lexicon() if lexicon is None else lexicon
-    if segments is None or quotes is None:
-        tables = voice_tables(articles)
-        segments, quotes = tables.segments, tables.quotes
-    compiled = []
-    for e in lex.itertuples():
-        if e.match == "phrase":
-            compiled.append((e, _phrase_regex(e.term), None))
-        elif e.match == "regex":
-            compiled.append((e, re.compile(e.term, re.IGNORECASE), None))
-        else:
-            compiled.append((e, None, _lemmas_of(e.term)))
-    nlp = load_pipeline()
+    found: dict[str, list[tuple[int, int, object, str]]] = {a: [] for a in bodies}
+    entries = list(lex.itertuples())
+    lemma_idx = [k for k, e in enumerate(entries) if e.match == "lemma"]
+    lemma_hits = dict(zip(lemma_idx, _lemma_spans(tokens, [_lemmas_of(entries[k].term) for k in lemma_idx])))
+    for k, e in enumerate(entries):  # in lexicon order: ties between equal spans go to the first entry
+        if e.match == "lemma":
+            for aid, s, t in lemma_hits[k]:
+                if aid in found and t > s:
+                    found[aid].append((s, t, e, "lexicon"))
+            continue
+        rx = _phrase_regex(e.term) if e.match == "phrase" else re.compile(e.term, re.IGNORECASE)
+        for aid, body in bodies.items():
+            found[aid].extend((m.start(), m.end(), e, "lexicon") for m in rx.finditer(body) if m.end() > m.start())
+    if scare_quotes and quotes is not None and len(quotes):
+        q = quotes[(quotes.kind == "scare") & (quotes.label != "title")]
+        for r in q.itertuples():
+            body = bodies.get(r.article_id)
+            if body is None:
+                continue
+            s, t = int(r.start), int(r.end)
+            while t > s and body[t - 1] in ".,;:!? ":
+                t -= 1
+            if t > s:
+                found[r.article_id].append((s, t, None, "scare quote"))
     rows = []
-    for art in articles:
-        doc = nlp(art.body) if any(c[2] for c in compiled) else None
-        found: list[tuple[int, int, object, str]] = []
-        for e, rx, lemmas in compiled:
-            spans = [(m.start(), m.end()) for m in rx.finditer(art.body)] if rx is not None else _lemma_matches(doc, lemmas)
-            found.extend((s, t, e, "lexicon") for s, t in spans if t > s)
-        if scare_quotes and quotes is not None:
-            q = quotes[(quotes.article_id == art.id) & (quotes.kind == "scare") & (quotes.label != "title")]
-            for r in q.itertuples():
-                s, t = int(r.start), int(r.end)
-                while t > s and art.body[t - 1] in ".,;:!? ":
-                    t -= 1
-                found.append((s, t, None, "scare quote"))
+    for aid, items in found.items():
+        body = bodies[aid]
         # longest first (a lexicon term before a scare label of the same span); no overlaps
-        found.sort(key=lambda f: (-(f[1] - f[0]), f[0], f[3] != "lexicon"))
+        items.sort(key=lambda f: (-(f[1] - f[0]), f[0], f[3] != "lexicon"))
         taken: list[tuple[int, int]] = []
-        for s, t, e, detector in found:
+        keep = []
+        for s, t, e, detector in items:
             if any(s < b and a < t for a, b in taken):
                 continue
             taken.append((s, t))
-            seg = _segment_at(segments, art.id, s)
-            rows.append({
-                "article_id": art.id, "start": s, "end": t, "text": art.body[s:t],
-                "term": e.term if e is not None else art.body[s:t].strip(_QUOTES + " .,"),
-                "category": e.category if e is not None else "scare_quote_label",
-                "match": e.match if e is not None else "scare quote",
-                "detector": detector,
-                "voice": None if seg is None else seg.voice,
-                "kind": None if seg is None or not isinstance(seg.kind, str) else seg.kind,
-                "speaker": None if seg is None or not isinstance(seg.speaker, str) else seg.speaker,
-            })
-    out = pd.DataFrame(rows, columns=MATCH_COLUMNS)
-    return out.sort_values(["article_id", "start", "end"], ignore_index=True)
+            keep.append((aid, s, t, body[s:t],
+                         e.term if e is not None else body[s:t].strip(_QUOTES + " .,"),
+                         e.category if e is not None else "scare_quote_label",
+                         e.match if e is not None else "scare quote", detector, None))
+        rows.extend(sorted(keep, key=lambda r: (r[1], r[2])))
+    return pd.DataFrame(rows, columns=FOUND_COLUMNS)
+
+
+def merge_learned(found: pd.DataFrame, learned: pd.DataFrame, *, name: str = "minilm-loaded") -> pd.DataFrame:
+    """Add the learned detector's words (a ``learned_terms`` table) to lexicon/scare matches.
+
+    A learned word inside a match marks that match ``<detector>+minilm-loaded`` (and gives it
+    the word's probability, the highest if several); other learned words become rows of
+    category ``learned``. Sorted by article (first-seen order) and offsets.
+    """
+    if learned is None or not len(learned):
+        return found
+    found = found.copy()
+    found["probability"] = found["probability"].astype("float64")
+    extra = []
+    by_art = {a: g for a, g in found.groupby("article_id", sort=False)}
+    for aid, words in learned.groupby("article_id", sort=False):
+        g = by_art.get(aid)
+        starts = g.start.to_numpy() if g is not None else np.zeros(0, dtype=np.int64)
+        ends = g.end.to_numpy() if g is not None else np.zeros(0, dtype=np.int64)
+        order = np.argsort(starts, kind="stable")
+        s_sorted, e_sorted = starts[order], ends[order]
+        for w in words.itertuples():
+            j = int(np.searchsorted(s_sorted, w.end, side="left"))
+            hit = [order[k] for k in range(max(0, j - 8), j) if e_sorted[k] > w.start and s_sorted[k] < w.end]
+            if hit:
+                for k in hit:
+                    idx = g.index[k]
+                    det = found.at[idx, "detector"]
+                    if not det.endswith(name):
+                        found.at[idx, "detector"] = f"{det}+{name}"
+                    prev = found.at[idx, "probability"]
+                    found.at[idx, "probability"] = max(w.probability, prev) if prev == prev else w.probability
+            else:
+                extra.append((aid, int(w.start), int(w.end), w.text, w.text.lower(), "learned", f"p={w.probability:.2f}",
+                              name, float(w.probability)))
+    out = pd.concat([found, pd.DataFrame(extra, columns=FOUND_COLUMNS)], ignore_index=True) if extra else found
+    order = {a: i for i, a in enumerate(dict.fromkeys(list(found.article_id) + list(learned.article_id)))}
+    out = out.assign(_o=out.article_id.map(order)).sort_values(["_o", "start", "end"], kind="stable")
+    return out.drop(columns="_o").reset_index(drop=True)
+
+
+def attach_voices(found: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
+    """Each match with the voice, kind and speaker of the segment its first character falls in
+    (an interval join: segments partition each body). Returns :data:`TERM_COLUMNS`."""
+    voice, kind, speaker = [], [], []
+    segs = {a: g.sort_values("start") for a, g in segments.groupby("article_id", sort=False)}
+    for aid, start in zip(found.article_id, found.start):
+        g = segs.get(aid)
+        j = int(np.searchsorted(g.start.to_numpy(), start, side="right")) - 1 if g is not None else -1
+        if g is None or j < 0 or g.end.iloc[j] <= start:
+            voice.append(None)
+            kind.append(None)
+            speaker.append(None)
+            continue
+        row = g.iloc[j]
+        voice.append(row.voice)
+        kind.append(row.kind if isinstance(row.kind, str) else None)
+        speaker.append(row.speaker if isinstance(row.speaker, str) else None)
+    out = found.assign(voice=voice, kind=kind, speaker=speaker)
+    return out[TERM_COLUMNS].reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------- reporting verbs
-
-
-@lru_cache(maxsize=4096)
-def cue_lemma(cue: str) -> str:
-    """Lemma of a cue as recorded on a quote ("quoted … as saying" -> quote, "according to")."""
-    from .nlp import load_pipeline
-
-    cue = cue.strip()
-    if cue.lower().startswith("according to"):
-        return "according to"
-    first = cue.split()[0] if cue.split() else cue
-    doc = load_pipeline()(first.lower())
-    return doc[0].lemma_.lower() if len(doc) else first.lower()
 
 
 def reporting_class(lemma: str) -> str:
@@ -260,9 +338,9 @@ def reporting_class(lemma: str) -> str:
 
 
 def reporting_verb_profile(quotes: pd.DataFrame, articles: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per quote with a cue: its lemma and stance class, plus the article's outlet."""
+    """One row per quote with a cue: its lemma (the quotes table's ``cue_lemma``, from the parse)
+    and stance class, plus the article's outlet."""
     q = quotes[quotes.cue.notna() & quotes.kind.isin(["direct", "partial", "indirect"])].copy()
-    q["cue_lemma"] = q.cue.map(cue_lemma)
     q["verb_class"] = q.cue_lemma.map(reporting_class)
     if articles is not None:
         q = q.merge(articles[["article_id", "outlet"]], on="article_id", how="left")
@@ -318,33 +396,35 @@ def fightin_words(
     return out.sort_values(["z", "word"], ascending=[False, True], ignore_index=True)
 
 
-def voice_texts(corpus: Corpus | Iterable[Article], segments: pd.DataFrame) -> dict[str, list[str]]:
+def voice_texts(bodies: dict[str, str], segments: pd.DataFrame) -> dict[str, list[str]]:
     """The body text of each voice ('editorial' includes scare labels), segment by segment."""
-    bodies = {a.id: a.body for a in corpus}
     out: dict[str, list[str]] = {"editorial": [], "quote": []}
-    for s in segments.itertuples():
-        out[s.voice].append(bodies[s.article_id][s.start : s.end])
+    for a, s, e, v in zip(segments.article_id, segments.start, segments.end, segments.voice):
+        out[v].append(bodies[a][s:e])
     return out
 
 
-def kwic(corpus: Corpus | Iterable[Article], term: str, *, window: int = 60, regex: bool = False,
+def kwic(bodies: dict[str, str], term: str, *, window: int = 60, regex: bool = False,
          segments: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Key word in context: every occurrence of ``term`` (case-insensitive) with offsets, no cap."""
+    """Key word in context: every occurrence of ``term`` (case-insensitive) with offsets, no cap.
+
+    ``bodies``: {article_id: body} (``Store.bodies()``); ``segments`` adds voice and speaker.
+    """
     rx = re.compile(term, re.IGNORECASE) if regex else _phrase_regex(term)
     rows = []
-    for art in corpus:
-        for m in rx.finditer(art.body):
+    for aid, body in bodies.items():
+        for m in rx.finditer(body):
             s, e = m.start(), m.end()
-            seg = _segment_at(segments, art.id, s) if segments is not None else None
-            rows.append({
-                "article_id": art.id, "start": s, "end": e,
-                "left": art.body[max(0, s - window) : s].replace("\n", " "),
-                "match": art.body[s:e],
-                "right": art.body[e : e + window].replace("\n", " "),
-                "voice": None if seg is None else seg.voice,
-                "speaker": None if seg is None or not isinstance(seg.speaker, str) else seg.speaker,
-            })
-    return pd.DataFrame(rows, columns=["article_id", "start", "end", "left", "match", "right", "voice", "speaker"])
+            rows.append({"article_id": aid, "start": s, "end": e,
+                         "left": body[max(0, s - window) : s].replace("\n", " "), "match": body[s:e],
+                         "right": body[e : e + window].replace("\n", " ")})
+    out = pd.DataFrame(rows, columns=["article_id", "start", "end", "left", "match", "right"])
+    if segments is not None:
+        voiced = attach_voices(out.assign(text="", term="", category="", match="", detector="", probability=None), segments)
+        out["voice"], out["speaker"] = voiced.voice.to_numpy(), voiced.speaker.to_numpy()
+    else:
+        out["voice"], out["speaker"] = None, None
+    return out
 
 
 def collocations(texts: Iterable[str], *, top: int = 30, min_freq: int = 2) -> pd.DataFrame:
@@ -365,20 +445,19 @@ def collocations(texts: Iterable[str], *, top: int = 30, min_freq: int = 2) -> p
 # ----------------------------------------------------------------------------- density
 
 
-def voice_pieces(corpus: Corpus | Iterable[Article], segments: pd.DataFrame) -> pd.DataFrame:
-    """Segments cut at sentence boundaries: the units for density bootstraps (voice, words)."""
-    from .segment import sentence_spans
-
+def voice_pieces(bodies: dict[str, str], sentences: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
+    """Segments cut at sentence boundaries: the units for density bootstraps (article_id, start, end, voice, n_words)."""
     rows = []
-    for art in corpus:
-        bounds = sorted({e for _, e in sentence_spans(art.body)})
-        segs = segments[segments.article_id == art.id]
-        for s in segs.itertuples():
-            cuts = [s.start] + [b for b in bounds if s.start < b < s.end] + [s.end]
-            for a, b in zip(cuts[:-1], cuts[1:]):
-                n = count_words(art.body[a:b])
-                if n:
-                    rows.append({"article_id": art.id, "start": a, "end": b, "voice": s.voice, "n_words": n})
+    bounds = {a: np.unique(g.end.to_numpy()) for a, g in sentences.groupby("article_id", sort=False)}
+    for aid, s, e, v in zip(segments.article_id, segments.start, segments.end, segments.voice):
+        b = bounds.get(aid, np.zeros(0, dtype=np.int64))
+        inner = b[(b > s) & (b < e)]
+        cuts = [s, *inner.tolist(), e]
+        body = bodies[aid]
+        for a, z in zip(cuts[:-1], cuts[1:]):
+            n = count_words(body[a:z])
+            if n:
+                rows.append({"article_id": aid, "start": int(a), "end": int(z), "voice": v, "n_words": n})
     return pd.DataFrame(rows, columns=["article_id", "start", "end", "voice", "n_words"])
 
 
@@ -414,55 +493,3 @@ def loaded_density(pieces: pd.DataFrame, matches: pd.DataFrame, *, n_boot: int =
                          "per_1000_words": point, "ci_low": float(np.quantile(dist, 0.025)),
                          "ci_high": float(np.quantile(dist, 0.975))})
     return pd.DataFrame(rows)
-
-
-def learned_matches(corpus: Corpus | Iterable[Article], segments: pd.DataFrame, *, detector=None) -> pd.DataFrame:
-    """Words the learned detector (models/minilm-loaded) flags, sentence by sentence, with voice and speaker."""
-    from .detector import LoadedWordDetector
-    from .segment import sentence_spans
-
-    det = detector or LoadedWordDetector()
-    rows = []
-    for art in corpus:
-        spans = sentence_spans(art.body)
-        texts = [art.body[s:e] for s, e in spans]
-        for (s0, _), found in zip(spans, det.detect(texts)):
-            for s, e, p in found:
-                a, b = s0 + s, s0 + e
-                seg = _segment_at(segments, art.id, a)
-                rows.append({
-                    "article_id": art.id, "start": a, "end": b, "text": art.body[a:b], "term": art.body[a:b].lower(),
-                    "category": "learned", "match": f"p={p:.2f}", "detector": det.name,
-                    "voice": None if seg is None else seg.voice,
-                    "kind": None if seg is None or not isinstance(seg.kind, str) else seg.kind,
-                    "speaker": None if seg is None or not isinstance(seg.speaker, str) else seg.speaker,
-                })
-    return pd.DataFrame(rows, columns=MATCH_COLUMNS)
-
-
-def loaded_terms(corpus: Corpus | Iterable[Article], *, learned: bool = True, lexicon: pd.DataFrame | None = None,
-                 tables=None) -> pd.DataFrame:
-    """Lexicon and scare-quote matches, plus words of the learned detector that no lexicon match covers.
-
-    ``detector`` says who found each match (lexicon, scare quote, minilm-loaded); a
-    lexicon match the model also flags is marked ``lexicon+minilm-loaded``.
-    """
-    from .pipeline import voice_tables
-
-    articles = list(corpus)
-    tables = tables if tables is not None else voice_tables(articles)
-    lex = match_lexicon(articles, lexicon=lexicon, segments=tables.segments, quotes=tables.quotes)
-    if not learned:
-        return lex
-    model = learned_matches(articles, tables.segments)
-    keep = []
-    lex = lex.copy()
-    for m in model.itertuples():
-        same = lex[(lex.article_id == m.article_id) & (lex.start < m.end) & (lex.end > m.start)]
-        if len(same):
-            lex.loc[same.index, "detector"] = lex.loc[same.index, "detector"].map(
-                lambda d: d if d.endswith("minilm-loaded") else f"{d}+minilm-loaded")
-        else:
-            keep.append(m.Index)
-    out = pd.concat([lex, model.loc[keep]], ignore_index=True) if keep else lex
-    return out.sort_values(["article_id", "start", "end"], ignore_index=True)

@@ -1,12 +1,17 @@
-"""Every path the project uses, relative to the repository root.
+"""Every path the project uses, relative to the repository root (Cookiecutter Data Science layout).
 
-Notebooks and scripts import these names instead of typing paths, so the
-layout can change in one place. ``FRAMING_SHARED_DATA`` overrides where the
-public evaluation data (``../shared/data``) is looked for.
+Notebooks, scripts and modules import these names instead of typing paths, so the
+layout can change in one place. Environment overrides: ``FRAMING_SHARED`` /
+``FRAMING_SHARED_DATA`` (where the public evaluation data, ``../shared/data``, is
+looked for), ``FRAMING_INTERIM`` (where annotation stores and model exports go),
+``FRAMING_FIGURES`` (where notebooks write figures).
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import re
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT: Path = Path(__file__).resolve().parent.parent
@@ -15,8 +20,18 @@ ARTICLES: Path = CORPUS / "articles"
 LEXICONS: Path = CORPUS / "lexicons"
 NOTEBOOKS: Path = ROOT / "notebooks"
 FIGURES: Path = ROOT / "figures"
-CACHE: Path = ROOT / ".cache"
 BENCH: Path = ROOT / "bench"
+BENCH_RESULTS: Path = BENCH / "results"
+MODELS: Path = ROOT / "models"
+#: The shipped joint MiniLM model (sentence sentiment + loaded-word heads on one adapter).
+JOINT_MODEL: Path = MODELS / "minilm-joint"
+#: Build outputs that are not figures: executed notebooks, browser screenshots (git-ignored).
+BUILD: Path = ROOT / "build"
+#: Interim data (git-ignored): annotation stores, exported models, evaluation caches.
+INTERIM: Path = Path(os.environ.get("FRAMING_INTERIM", ROOT / "data" / "interim"))
+STORES: Path = INTERIM / "stores"
+MODEL_CACHE: Path = INTERIM / "models"
+EVAL_CACHE: Path = INTERIM / "evaluation"
 SHARED: Path = Path(os.environ.get("FRAMING_SHARED", ROOT.parent / "shared"))
 SHARED_DATA: Path = Path(os.environ.get("FRAMING_SHARED_DATA", SHARED / "data"))
 SEEDS: Path = SHARED / "seeds"
@@ -39,3 +54,16 @@ def display_path(path: str | Path) -> str:
 def figures_dir(override: str | Path | None = None) -> Path:
     """Where a notebook writes its figures: ``override`` (a notebook parameter) or figures/."""
     return Path(override) if override else Path(os.environ.get("FRAMING_FIGURES", FIGURES))
+
+
+def store_dir(source: str | Path | Sequence[str | Path] | None = None) -> Path:
+    """The default annotation store of a corpus source (None: the shipped corpus; or several paths).
+
+    ``data/interim/stores/<name>-<hash>``: the (first) source's folder or file name plus a
+    short hash of the resolved path(s), so two folders with the same name never share a store.
+    """
+    sources = [ARTICLES] if source is None else ([source] if isinstance(source, (str, Path)) else list(source))
+    resolved = [Path(s).resolve() for s in sources] or [ARTICLES.resolve()]
+    name = re.sub(r"[^A-Za-z0-9_.\-]+", "_", resolved[0].stem or resolved[0].name).strip("_.") or "corpus"
+    digest = hashlib.sha256("\0".join(map(str, resolved)).encode()).hexdigest()[:8]
+    return STORES / f"{name}-{digest}"

@@ -96,7 +96,7 @@ def corpus_overview(articles: pd.DataFrame, sentences: pd.DataFrame, paragraphs:
     use_style()
     counts = pd.DataFrame(
         {
-            "words": articles.set_index("article_id")["n_words"],
+            "words": articles.set_index("article_id")["words"],
             "sentences": sentences.groupby("article_id").size(),
             "paragraphs": paragraphs.groupby("article_id").size(),
         }

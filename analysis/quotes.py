@@ -26,10 +26,10 @@ import numpy as np
 import pandas as pd
 from spacy.tokens import Doc, Span, Token
 
-from .corpus import Article, paragraph_spans
+from .corpus import Article
 from .marks import MarkIssue, MarkSpan, scan_marks
 from .nlp import load_pipeline
-from .segment import sentence_spans
+from .sentences import paragraph_spans, sentence_spans
 from .speakers import SpeakerIndex, mention_span
 
 #: Verbs that introduce quoted speech (lemmas). Evaluative ones are kept on purpose:
@@ -374,15 +374,21 @@ def _sentence_of(spans: list[tuple[int, int]], starts: list[int], offset: int) -
     return spans[i]
 
 
-def split_voices(article: Article, *, doc: Doc | None = None) -> VoiceSplit:
-    """Find every quote, label and reported statement in one article."""
+def split_voices(article: Article, *, doc: Doc | None = None,
+                 sentences: list[tuple[int, int]] | None = None) -> VoiceSplit:
+    """Find every quote, label and reported statement in one article.
+
+    ``doc``: the article parsed by :func:`analysis.nlp.load_pipeline` (parsed here when
+    omitted); ``sentences``: its sentence spans (:func:`analysis.sentences.sentence_spans`
+    when omitted).
+    """
     body = article.body
     doc = doc if doc is not None else load_pipeline()(body)
     posts = find_embedded_posts(body)
     marks, issues = scan_marks(body, exclude=[(s, e) for s, e, *_ in posts])
     index = _Index(doc, [(m.open, m.close) for m in marks] + [(s, e) for s, e, *_ in posts])
     speakers = SpeakerIndex(doc, quoted=index.quoted)
-    sents = sentence_spans(body)
+    sents = sentences if sentences is not None else sentence_spans(body)
     sent_starts = [s for s, _ in sents]
     paras = paragraph_spans(body)
     para_starts = [s for s, _ in paras]
@@ -591,19 +597,79 @@ def voice_segments(article: Article, quotes: list[Quote]) -> pd.DataFrame:
 
 
 QUOTE_COLUMNS = [
-    "article_id", "kind", "start", "end", "text", "speaker", "speaker_mention", "cue", "cue_start", "cue_end",
+    "article_id", "kind", "start", "end", "text", "speaker", "speaker_mention", "cue", "cue_lemma", "cue_start", "cue_end",
     "medium", "addressee", "method", "label", "unclosed", "mark_start", "mark_end",
 ]
 
 
-def quotes_frame(quotes: list[Quote]) -> pd.DataFrame:
-    """Quotes as a DataFrame, one row each (``parts`` dropped)."""
+def cue_lemma(quote: Quote, tokens_at: dict[int, Token]) -> str | None:
+    """Lemma of a quote's cue: "according to" for that cue, else the parse's lemma of the cue
+    verb (``tokens_at``: the article's tokens by start offset; "quoted … as saying" -> quote)."""
+    if not quote.cue:
+        return None
+    if quote.cue.lower().startswith("according to"):
+        return "according to"
+    tok = tokens_at.get(quote.cue_start) if quote.cue_start is not None else None
+    return tok.lemma_.lower() if tok is not None else quote.cue.split()[0].lower()
+
+
+def quotes_frame(quotes: list[Quote], *, doc: Doc | None = None) -> pd.DataFrame:
+    """Quotes as a DataFrame, one row each (``parts`` dropped; ``cue_lemma`` from ``doc`` when given)."""
+    tokens_at = {t.idx: t for t in doc} if doc is not None else {}
     rows = []
     for q in quotes:
         d = asdict(q)
         d.pop("parts")
+        d["cue_lemma"] = cue_lemma(q, tokens_at)
         rows.append(d)
     df = pd.DataFrame(rows, columns=QUOTE_COLUMNS)
     for col in ("cue_start", "cue_end", "mark_start", "mark_end"):
         df[col] = df[col].astype("Int64")
     return df
+
+
+_SPACE_CODES = np.array(sorted({c for c in range(0x3001) if chr(c).isspace()}), dtype=np.uint32)
+
+
+def nonspace_prefix(body: str) -> np.ndarray:
+    """``c[i]`` = number of non-whitespace characters in ``body[:i]`` (length len(body) + 1)."""
+    codes = np.frombuffer(body.encode("utf-32-le"), dtype=np.uint32)
+    return np.concatenate(([0], np.cumsum(~np.isin(codes, _SPACE_CODES), dtype=np.int64)))
+
+
+def sentence_voices(body: str, sentences: list[tuple[int, int]], segments: pd.DataFrame) -> list[tuple]:
+    """The voice of each sentence: (voice, kind, speaker, quote_share, quoted_speakers).
+
+    ``voice`` is ``quote`` when quoted material (direct, partial, indirect or an embedded
+    post) covers more than half of the sentence's non-space characters; ``speaker`` and
+    ``kind`` are then those covering the most; ``quote_share`` is the covered fraction;
+    ``quoted_speakers`` lists every speaker with quoted material in the sentence, most
+    characters first (a partial quote inside an editorial sentence counts). ``segments``:
+    the article's :func:`voice_segments`. Linear in the body and the segments.
+    """
+    cns = nonspace_prefix(body)
+    q = segments[segments.voice == "quote"].sort_values("start")
+    starts, ends = q.start.to_numpy(), q.end.to_numpy()
+    keys = [(s if isinstance(s, str) else None, k) for s, k in zip(q.speaker, q.kind)]
+    out = []
+    for ss, se in sentences:
+        total = int(cns[se] - cns[ss]) or 1
+        cover: dict[tuple, int] = {}
+        lo = int(np.searchsorted(ends, ss, side="right"))
+        hi = int(np.searchsorted(starts, se, side="left"))
+        for j in range(lo, hi):
+            a, b = max(int(starts[j]), ss), min(int(ends[j]), se)
+            if a < b:
+                cover[keys[j]] = cover.get(keys[j], 0) + int(cns[b] - cns[a])
+        covered = sum(cover.values())
+        by_speaker: dict[str, int] = {}
+        for (spk, _), n in cover.items():
+            if spk is not None:
+                by_speaker[spk] = by_speaker.get(spk, 0) + n
+        quoted = sorted(by_speaker, key=lambda k: (-by_speaker[k], k))
+        if covered * 2 > total:
+            (spk, knd), _ = max(cover.items(), key=lambda kv: (kv[1], str(kv[0])))
+            out.append(("quote", knd, spk, covered / total, quoted))
+        else:
+            out.append(("editorial", None, None, covered / total, quoted))
+    return out

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .corpus import Article, paragraph_spans
+from .corpus import Article
+from .sentences import paragraph_spans
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#ff7f0e", "#7f7f7f")
 CATEGORY_STYLE = {

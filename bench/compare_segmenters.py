@@ -16,9 +16,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from analysis import paths  # noqa: E402
-from analysis.corpus import load_corpus, paragraph_spans  # noqa: E402
+from analysis.corpus import load_corpus  # noqa: E402
 from analysis.nlp import load_pipeline  # noqa: E402
-from analysis.segment import sentence_spans  # noqa: E402
+from analysis.sentences import paragraph_spans, sentence_spans  # noqa: E402
 
 SEED_STARTS = [
     "Chinese President", "The meeting was", "According to the", "Defending the real", "Putin is in",

@@ -1,13 +1,21 @@
-"""Shared fixtures: the seed article, and access to ../shared/data for evaluations."""
+"""Shared fixtures: the seed article, its annotation store, and access to ../shared/data for evaluations.
+
+The whole session writes interim data (annotation stores, exported models) to a temporary
+folder (``FRAMING_INTERIM``), so tests never touch the repository's ``data/interim``.
+"""
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
-import pytest
+os.environ.setdefault("FRAMING_INTERIM", tempfile.mkdtemp(prefix="framing-test-interim-"))
+os.environ.setdefault("FRAMING_PROGRESS", "0")
 
-from analysis import paths
-from analysis.corpus import Article, load_corpus
+import pytest  # noqa: E402
+
+from analysis import paths  # noqa: E402
+from analysis.corpus import Article, load_corpus  # noqa: E402
 
 SEED_ID = "000_98b569404c0edd86"
 
@@ -33,3 +41,11 @@ def seed_split(seed):
     from analysis.quotes import split_voices
 
     return split_voices(seed)
+
+
+@pytest.fixture(scope="session")
+def seed_store(seed):
+    """The seed article annotated with every default stage (parse … terms), in a temporary store."""
+    from analysis.store import annotate_articles
+
+    return annotate_articles([seed])

@@ -9,10 +9,10 @@ from analysis.corpus import (
     CorpusError,
     articles_frame,
     load_corpus,
-    paragraphs_frame,
     read_article,
     write_articles,
 )
+from analysis.sentences import paragraphs_frame
 from conftest import SEED_ID, shared_path
 
 GOOD = "---\nid: a1\ntitle: T\noutlet: null\ndate: 2022-02-04\nurl: null\nlanguage: en\nnotes: n\n---\nBody one.\nBody two.\n"

@@ -88,3 +88,89 @@ def test_html_without_text_is_skipped(tmp_path):
     page.write_text("<html><body></body></html>", encoding="utf-8")
     corpus = import_html([page], strict=False)
     assert len(corpus) == 0 and "no main text" in corpus.skipped.reason.iloc[0]
+
+
+# ----------------------------------------------------------------------------- JSON records, derived ids, any source
+
+from analysis.importers import derived_id, import_json, load_source  # noqa: E402
+
+
+def allsides_record(i, **over):
+    rec = {"topic": "politics", "source": "Daily Example", "bias": "0", "url": f"http://example.com/{i}",
+           "title": f"Story {i}", "date": "2019-05-0%d" % (i + 1), "authors": "A. Writer", "content": "tokenised",
+           "content_original": f"Body of story {i}. “Quote {i},” said Jane Doe.", "source_url": "example.com",
+           "bias_text": "left", "ID": f"rec{i}"}
+    rec.update(over)
+    return rec
+
+
+def test_allsides_layout_is_detected_and_mapped(tmp_path):
+    folder = tmp_path / "jsons"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"rec{i}.json").write_text(json.dumps(allsides_record(i)), encoding="utf-8")
+    (folder / "bad_date.json").write_text(json.dumps(allsides_record(3, date="4/4/")), encoding="utf-8")
+    (folder / "empty.json").write_text(json.dumps(allsides_record(4, content_original="  ")), encoding="utf-8")
+    (folder / "nobody.json").write_text(json.dumps({"ID": "x", "content_original": None, "bias_text": "left"}), encoding="utf-8")
+    (folder / "broken.json").write_text("{not json", encoding="utf-8")
+    (tmp_path / "SOURCE.md").write_text("# documentation, not an article\n", encoding="utf-8")
+    corpus = load_source(tmp_path)
+    assert [a.id for a in corpus.articles] == ["rec0", "rec1", "rec2"]
+    a = corpus.articles[0]
+    assert (a.title, a.outlet, a.date, a.url) == ("Story 0", "Daily Example", dt.date(2019, 5, 1), "http://example.com/0")
+    assert a.extra == {"authors": "A. Writer", "bias_text": "left", "topic": "politics", "source_url": "example.com"}
+    assert a.body == "Body of story 0. “Quote 0,” said Jane Doe."
+    reasons = " | ".join(corpus.skipped.reason)
+    assert "unparseable date '4/4/'" in reasons and "empty body" in reasons and "missing or non-text field" in reasons
+    assert "invalid JSON" in reasons
+    assert len(corpus) + len(corpus.skipped) == corpus.n_inputs == 7
+
+
+def test_json_field_mapping_and_derived_ids(tmp_path):
+    p = tmp_path / "items.json"
+    p.write_text(json.dumps([{"headline": "H", "story": "Some text.", "link": "http://x/1"},
+                             {"headline": "I", "story": "Other text."}]), encoding="utf-8")
+    corpus = import_json(p, fields={"body": "story", "title": "headline", "url": "link"})
+    assert [a.title for a in corpus.articles] == ["H", "I"]
+    assert corpus.articles[0].id == derived_id("http://x/1", "Some text.") and corpus.articles[0].id.startswith("u-")
+    assert corpus.articles[1].id == derived_id(None, "Other text.") and corpus.articles[1].id.startswith("t-")
+    assert import_json(p, fields={"body": "story", "url": "link"}).articles[0].id == corpus.articles[0].id
+
+
+def test_table_without_id_column_gets_stable_ids(tmp_path):
+    p = tmp_path / "wiki.csv"
+    p.write_text("url,date,title,text\nhttps://en.wikinews.org/a,2020-01-01,A,Text one.\n,2020-01-02,B,Text two.\n",
+                 encoding="utf-8")
+    corpus = load_source(tmp_path)
+    ids = [a.id for a in corpus.articles]
+    assert ids == [derived_id("https://en.wikinews.org/a", "Text one."), derived_id(None, "Text two.")]
+    assert [a.id for a in load_source(p).articles] == ids
+
+
+def test_import_command_writes_article_files(tmp_path):
+    import subprocess
+    import sys
+
+    from analysis import paths
+
+    src = tmp_path / "jsons"
+    src.mkdir()
+    (src / "a.json").write_text(json.dumps(allsides_record(0)), encoding="utf-8")
+    (src / "b.json").write_text(json.dumps(allsides_record(1, date="4/4/")), encoding="utf-8")
+    res = subprocess.run([sys.executable, "-m", "analysis", "import", str(src), "--out", str(tmp_path / "out")],
+                         capture_output=True, text=True, cwd=paths.ROOT)
+    assert res.returncode == 0, res.stderr
+    assert "2 inputs, 1 articles written" in res.stderr and "unparseable date '4/4/'" in res.stderr
+    again = load_corpus(tmp_path / "out")
+    assert [a.id for a in again.articles] == ["rec0"] and again.articles[0].extra["bias_text"] == "left"
+
+
+def test_real_allsides_folder_loads_directly():
+    from conftest import shared_path
+
+    folder = shared_path("allsides_baly2020")
+    corpus = load_source(folder)
+    assert len(corpus) + len(corpus.skipped) == corpus.n_inputs == 4309
+    assert len(corpus) >= 4300 and corpus.skipped.reason.str.contains("unparseable date").any()
+    outlets = {a.outlet for a in corpus.articles}
+    assert len(outlets) == 173 and {a.extra["bias_text"] for a in corpus.articles} == {"left", "center", "right"}

@@ -16,13 +16,21 @@ from analysis.lexicon import (
     kwic,
     load_lexicon,
     loaded_density,
-    match_lexicon,
     reporting_verb_profile,
     voice_pieces,
 )
-from analysis.pipeline import voice_tables
 
 HEADER = "term,match,category,notes,source\n"
+
+
+def match_lexicon(articles, *, lexicon=None, scare_quotes=True):
+    """Lexicon and scare-quote matches with voice for a few articles (annotated in a temporary store)."""
+    from analysis.lexicon import attach_voices, match_terms
+    from analysis.store import annotate_articles
+
+    st = annotate_articles(list(articles), stages=("voices",))
+    found = match_terms(st.bodies(), st.table("tokens"), st.table("quotes"), lexicon, scare_quotes=scare_quotes)
+    return attach_voices(found, st.table("segments"))
 
 
 def lex_file(tmp_path, rows: str, name="lex.csv"):
@@ -126,13 +134,11 @@ def test_fightin_words_against_hand_computation():
     assert custom.loc["war", "delta"] == pytest.approx(math.log(3 / 3) - math.log(2 / 5))
 
 
-def test_kwic_offsets_and_no_cap(seed):
-    tables = voice_tables([seed])
-    k = kwic([seed], "Genocide Games", segments=tables.segments)
+def test_kwic_offsets_and_no_cap(seed, seed_store):
+    k = kwic(seed_store.bodies(), "Genocide Games", segments=seed_store.table("segments"))
     assert len(k) == 1 and seed.body[k.start[0]:k.end[0]] == "Genocide Games"
     assert k.right[0].startswith(".”") and k.voice[0] == "editorial"
-    many = Article(id="m", body=" ".join(["Russia"] * 60))
-    assert len(kwic([many], "russia")) == 60
+    assert len(kwic({"m": " ".join(["Russia"] * 60)}, "russia")) == 60
 
 
 def test_collocations():
@@ -140,17 +146,17 @@ def test_collocations():
     assert out.bigram.iloc[0] == "blind eye" and out["count"].iloc[0] == 3
 
 
-def test_reporting_verb_profile(seed):
-    prof = reporting_verb_profile(voice_tables([seed]).quotes)
+def test_reporting_verb_profile(seed_store):
+    prof = reporting_verb_profile(seed_store.table("quotes"))
     classes = dict(zip(prof.cue_lemma, prof.verb_class))
     assert classes["say"] == "neutral" and classes["accuse"] == "charged" and classes["deny"] == "guilt-implying"
 
 
-def test_density_with_intervals(seed):
-    tables = voice_tables([seed])
-    pieces = voice_pieces([seed], tables.segments)
+def test_density_with_intervals(seed_store):
+    st = seed_store
+    pieces = voice_pieces(st.bodies(), st.table("sentences"), st.table("segments"))
     assert pieces.n_words.sum() > 450
-    m = match_lexicon([seed], segments=tables.segments, quotes=tables.quotes)
+    m = st.table("terms")
     d = loaded_density(pieces, m, n_boot=300).set_index(["voice", "category"])
     ed = d.loc[("editorial", "(all)")]
     assert ed.n_matches == (m.voice == "editorial").sum()
@@ -183,22 +189,32 @@ def test_cli_loaded_contract(tmp_path):
     assert res.returncode == 2 and "bad.csv:2: unknown category" in res.stderr and res.stdout == ""
 
 
-def test_learned_detector_files_and_behaviour(seed):
+def test_learned_detector_files_and_behaviour(seed_store):
     import json
 
     from safetensors.torch import load_file
 
-    from analysis.detector import LOADED_DIR, LoadedWordDetector
-    from analysis.lexicon import loaded_terms
+    from analysis import paths
+    from analysis.detector import LoadedWordDetector
 
-    head = load_file(str(LOADED_DIR / "head.safetensors"))
-    assert head["weight"].shape == (1, 384)
-    record = json.loads((LOADED_DIR / "training.json").read_text())
-    assert 0 < record["threshold"] < 1 and record["test_metrics"]["f1"] > 0.4
-    det = LoadedWordDetector()
+    heads = load_file(str(paths.JOINT_MODEL / "heads.safetensors"))
+    assert heads["token.weight"].shape == (1, 384) and heads["sentence.weight"].shape == (1, 384)
+    record = json.loads((paths.JOINT_MODEL / "training.json").read_text())
+    assert 0 < record["threshold"] < 1 and record["test_metrics"]["loaded"]["f1"] > 0.4
     sentence = "Sadly, attempts by a number of countries to politicise sports for their selfish interests have recently intensified."
-    flagged = {sentence[s:e].lower() for s, e, _ in det.detect([sentence])[0]}
-    assert "selfish" in flagged
-    m = loaded_terms([seed])
+    for det in (LoadedWordDetector(), LoadedWordDetector(fp32=True)):
+        flagged = {sentence[s:e].lower() for s, e, _ in det.detect([sentence])[0]}
+        assert "selfish" in flagged, det.provenance
+    m = seed_store.table("terms")
     assert {"lexicon", "minilm-loaded"} <= set(m.detector)
     assert m.loc[m.text == "slammed", "detector"].item() == "lexicon+minilm-loaded"
+    learned = seed_store.table("learned_terms")
+    assert (learned.probability >= record["threshold"]).all() and "selfish" in set(learned.text)
+
+
+def test_lemma_join_stays_inside_an_article():
+    from analysis.lexicon import _lemma_spans
+
+    tokens = pd.DataFrame({"article_id": ["a", "a", "b", "b"], "text": ["turn", "a", "blind", "eye"],
+                           "lemma": ["turn", "a", "blind", "eye"], "start": [0, 5, 0, 6], "end": [4, 6, 5, 9]})
+    assert _lemma_spans(tokens, [("turn", "a", "blind", "eye"), ("blind", "eye")]) == [[], [("b", 0, 9)]]

@@ -10,16 +10,15 @@ import pytest
 
 from analysis import paths
 from analysis.corpus import Article
-from analysis.lexicon import match_lexicon
-from analysis.pipeline import voice_tables
 from analysis.render import article_html, write_site
+from analysis.store import annotate_articles
 
 SCREENSHOT = paths.ROOT / "build" / "browser" / "seed-article.png"
 
 
 def render(art: Article) -> str:
-    t = voice_tables([art], cache=False)
-    return article_html(art, segments=t.segments, quotes=t.quotes, matches=match_lexicon([art], segments=t.segments, quotes=t.quotes))
+    st = annotate_articles([art], stages=("terms",), learned=False)
+    return article_html(art, segments=st.table("segments"), quotes=st.table("quotes"), matches=st.table("terms"))
 
 
 class Collect(html.parser.HTMLParser):
@@ -89,11 +88,11 @@ def run_chromium(exe: str, *args: str, tmp_path) -> subprocess.CompletedProcess:
     return subprocess.run([exe, *flags, *args], capture_output=True, text=True, timeout=120)
 
 
-def test_pages_in_a_real_browser(seed, tmp_path):
+def test_pages_in_a_real_browser(seed, seed_store, tmp_path):
     exe = chromium()
-    t = voice_tables([seed])
-    site = write_site([seed], tmp_path / "site", segments=t.segments, quotes=t.quotes,
-                      matches=match_lexicon([seed], segments=t.segments, quotes=t.quotes))
+    st = seed_store
+    site = write_site(st.corpus(), tmp_path / "site", segments=st.table("segments"), quotes=st.table("quotes"),
+                      matches=st.table("terms"), sentences=st.scored_sentences(), score="minilm")
     page = site[0].as_uri()
     res = run_chromium(exe, "--dump-dom", page, tmp_path=tmp_path)
     assert res.returncode == 0, res.stderr[-2000:]

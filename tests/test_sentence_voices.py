@@ -7,12 +7,12 @@ import sys
 import numpy as np
 
 from analysis import paths
-from analysis.pipeline import cached_scores, scored_sentences, sentence_voices, voice_tables
+from analysis.evaluation import cached_scores
 from conftest import SEED_ID
 
 
-def test_seed_sentence_voices(seed):
-    sents = sentence_voices([seed], voice_tables([seed], cache=False))
+def test_seed_sentence_voices(seed_store):
+    sents = seed_store.table("sentences")
 
     def row(prefix):
         (match,) = [r for r in sents.itertuples() if r.text.startswith(prefix)]
@@ -38,18 +38,35 @@ class Counting:
         return np.array([len(t) / 100 for t in texts])
 
 
-def test_score_cache_by_text_hash(tmp_path):
+def test_evaluation_score_cache_by_text_hash():
     sc = Counting()
-    first = cached_scores(sc, ["a", "bb", "a"], cache_dir=tmp_path)
+    first = cached_scores(sc, ["a", "bb", "a"])
     assert first.tolist() == [0.01, 0.02, 0.01] and sc.calls == 2
-    again = cached_scores(sc, ["bb", "ccc"], cache_dir=tmp_path)
+    again = cached_scores(sc, ["bb", "ccc"])
     assert again.tolist() == [0.02, 0.03] and sc.calls == 3
 
 
-def test_scored_sentences_has_each_scorer(seed):
-    sents = scored_sentences([seed], scorers=["vader", "minilm"], cache=False)
+def test_scored_sentences_has_each_scorer(seed_store):
+    sents = seed_store.scored_sentences()
     assert {"vader", "minilm"} <= set(sents.columns) and len(sents) == 25
-    assert sents[["vader", "minilm"]].abs().le(1).all().all()
+    assert sents[["vader", "minilm"]].abs().le(1).all().all() and sents.minilm.notna().all()
+
+
+def test_minilm_scores_do_not_depend_on_neighbours(seed_store):
+    """int8 ONNX runs one sentence at a time: a sentence scored alone equals its score in the store."""
+    from analysis.sentiment import get_scorer
+
+    sents = seed_store.scored_sentences()
+    alone = get_scorer("minilm").score(sents.text.tolist()[::-1])[::-1]
+    assert alone.tolist() == sents.minilm.tolist()
+
+
+def test_int8_tracks_fp32(seed_store):
+    from analysis.sentiment import get_scorer
+
+    sents = seed_store.scored_sentences()
+    fp32 = get_scorer("minilm", fp32=True).score(sents.text.tolist())
+    assert np.corrcoef(fp32, sents.minilm)[0, 1] > 0.95 and np.abs(fp32 - sents.minilm).max() < 0.2
 
 
 def test_cli_sentiment_jsonl_keeps_input_order(tmp_path):

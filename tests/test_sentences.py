@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.segment import sentence_spans, sentences_frame
+from analysis.sentences import sentence_spans, sentences_frame
 
 
 def sents(text: str) -> list[str]:
