@@ -393,6 +393,8 @@ def _load_one(src: Path, **kw) -> Corpus:
     articles = [f for f in by.get(".md", []) if _has_front_matter(f)] if src.is_dir() else by.get(".md", [])
     if articles:  # Markdown without front matter (a README, a SOURCE.md) is documentation, not an article
         return load_corpus(articles, strict=strict, max_chars=max_chars)
+    if kw["preset"] == "wikinews":
+        return import_wikinews([f for f in files if f.suffix.lower() == ".csv"], strict=strict, max_chars=max_chars)
     if by.get(".json"):
         return import_json(by[".json"], preset=kw["preset"], fields=kw["fields"], strict=strict, max_chars=max_chars)
     tables = [f for s in TABLE_SUFFIXES for f in by.get(s, [])]
@@ -442,3 +444,136 @@ def _combine(parts: list[Corpus], *, strict: bool) -> Corpus:
     skipped = pd.concat([p.skipped for p in parts] + [skipped_frame(refused)], ignore_index=True) if parts else skipped_frame([])
     skipped = skipped.astype({"line": "Int64"})
     return Corpus(articles=articles, skipped=skipped, n_inputs=sum(p.n_inputs for p in parts))
+
+
+# ----------------------------------------------------------------------------- Wikinews
+
+WIKINEWS_LICENCE = "CC BY 2.5 (https://creativecommons.org/licenses/by/2.5/)"
+_WEEKDAY_DATELINE = re.compile(
+    r"^[ \t\u00a0]*(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (?:January|February|March|April|May|June"
+    r"|July|August|September|October|November|December) \d{1,2}, \d{4}[ \t\u00a0]*$")
+_TURN = re.compile(r"^\(\((?P<who>[^()\n]{1,60})\)\)[ \t\u00a0]*(?::[ \t\u00a0]*)?(?P<text>.*)$")
+_INITIALS_TURN = re.compile(r"^(?P<who>[A-Z]{2,3}):?[ \t\u00a0]+(?P<text>\S.*)$")
+
+
+def _initials_name(initials: str, text: str) -> str:
+    """A capitalised name in ``text`` whose words' initials are ``initials`` ("NG" -> "Natasha Gownaris"), else the initials."""
+    pattern = r"\b" + r"\s+".join(rf"{c}[a-z'’\-]+" for c in initials) + r"\b"
+    found = re.findall(pattern, text)
+    return max(set(found), key=found.count) if found else initials
+
+
+def _named_turn(line: str, text: str) -> str | None:
+    """``Michael Siegel I am …`` after a question: the leading name, if the article names that person elsewhere."""
+    words = line.split()
+    for n in (3, 2):
+        cand = words[:n]
+        if len(cand) == n and all(re.fullmatch(r"[A-Z][a-z'’\-]+", w) for w in cand):
+            name = " ".join(cand)
+            if text.count(name) >= 2:
+                return name
+    return None
+
+
+def normalise_wikinews(text: str) -> tuple[str, list[str]]:
+    """A Wikinews body with its dateline removed and interview turns in the quotation convention.
+
+    * a first line that is only the weekday dateline ("Friday, January 4, 2019") is removed
+      (the date is in the front matter);
+    * interview transcripts: the interviewer's ``((WN))`` turn marker is removed, so the
+      question is Wikinews's own (editorial) words; an answer turn ``((Name)) text`` (or
+      ``NG: text`` after a question, initials resolved to a name in the article) becomes
+      ``Name: “text”``, quoted speech of that person.
+
+    Returns the new body and a list of what was changed (for the article's notes).
+    """
+    changes: list[str] = []
+    lines = text.split("\n")
+    first = next((i for i, l in enumerate(lines) if l.strip(" \t\u00a0")), None)
+    if first is not None and _WEEKDAY_DATELINE.match(lines[first]):
+        changes.append(f"dateline {lines[first].strip(' ' + chr(0xa0))!r} removed")
+        lines = lines[first + 1 :]
+        while lines and not lines[0].strip(" \t\u00a0"):
+            lines.pop(0)
+    questions = answers = 0
+    after_question = False
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        m = _TURN.match(line)
+        if m and m.group("who").strip() in ("WN", "Wikinews"):
+            lines[i] = m.group("text")
+            questions += 1
+            after_question = True
+            continue
+        if m:
+            lines[i] = f"{m.group('who').strip()}: “{m.group('text').rstrip()}”"
+            answers += 1
+            after_question = False
+            continue
+        m = _INITIALS_TURN.match(line) if after_question else None
+        if m:
+            lines[i] = f"{_initials_name(m.group('who'), text)}: “{m.group('text').rstrip()}”"
+            answers += 1
+            continue
+        name = _named_turn(line, text) if after_question else None
+        if name:
+            lines[i] = f"{name}: “{line[len(name):].strip(' :' + chr(0xa0)).rstrip()}”"
+            answers += 1
+            continue
+        after_question = False
+    if questions or answers:
+        changes.append(f"interview: {questions} ((WN)) question marker(s) removed (questions are Wikinews's words), "
+                       f"{answers} answer turn(s) written as Name: “answer”")
+    return "\n".join(lines), changes
+
+
+#: Title prefixes of Wikinews pages that are not news articles (skipped with a reason on import).
+WIKINEWS_NON_ARTICLE: frozenset[str] = frozenset({"TEST PAGE", "WIKINEWS", "TEMPLATE", "PORTAL", "CATEGORY", "HELP"})
+
+
+def wikinews_id(url: str, date: object) -> str:
+    """A readable, stable id: ``wn-<date>-<page name from the url>`` (at most 80 characters)."""
+    url = str(url).rstrip("/")
+    page = url.split("/wiki/", 1)[1] if "/wiki/" in url else url.rsplit("/", 1)[-1]  # titles may hold "/" ("A/S")
+    slug = _slug(page)
+    if len(slug) > 60:
+        cut = slug[:60]
+        slug = cut[: cut.rfind("_")] if "_" in cut[20:] else cut
+    slug = slug.rstrip("_.-")
+    return f"wn-{date}-{slug}" if date else f"wn-{slug}"
+
+
+def import_wikinews(files: str | Path | Sequence[str | Path], *, strict: bool = True, max_chars: int = MAX_CHARS) -> Corpus:
+    """Wikinews articles from the CSV export (``url,date,title,text``; van Atteveldt 2021), with attribution.
+
+    Each article keeps its attribution in the front matter (outlet Wikinews, url, ``licence``,
+    ``attribution``) and ``notes`` say it was converted and what :func:`normalise_wikinews`
+    changed. Ids come from :func:`wikinews_id`.
+    """
+    if isinstance(files, (str, Path)):
+        p = Path(files)
+        files = sorted(p.glob("*.csv")) if p.is_dir() else [p]
+    items: list[tuple[str, Any]] = []
+    for f in map(Path, files):
+        for line, row in _table_rows(f, text_column="text"):
+            items.append((f"{f}:{line}", (f, line, row)))
+
+    def build(source: str, payload: Any):
+        f, line, row = payload
+        if isinstance(row, CorpusError):
+            raise row
+        title = row.get("title") or ""
+        if ":" in title and title.split(":", 1)[0].strip().upper() in WIKINEWS_NON_ARTICLE:
+            raise CorpusError(f, line, f"not a news article (a Wikinews '{title.split(':', 1)[0]}' page)")
+        body, changes = normalise_wikinews(row.get("text") or "")
+        notes = ("Wikinews article (en.wikinews.org), " + WIKINEWS_LICENCE + "; converted from the van Atteveldt (2021) "
+                 "CSV export to Markdown with front matter by `python -m analysis import --preset wikinews`"
+                 + ("; " + "; ".join(changes) if changes else "") + ".")
+        meta = {"id": wikinews_id(row.get("url", ""), row.get("date")), "title": row.get("title") or None,
+                "outlet": "Wikinews", "date": row.get("date") or None, "url": (row.get("url") or "").replace("//wiki/", "/wiki/") or None,
+                "language": "en", "notes": notes, "licence": WIKINEWS_LICENCE,
+                "attribution": "Wikinews contributors, en.wikinews.org"}
+        return make_article(meta, body, source=source, line=line, body_line=line, max_chars=max_chars)
+
+    return collect(items, build, strict=strict)

@@ -174,3 +174,44 @@ def test_real_allsides_folder_loads_directly():
     assert len(corpus) >= 4300 and corpus.skipped.reason.str.contains("unparseable date").any()
     outlets = {a.outlet for a in corpus.articles}
     assert len(outlets) == 173 and {a.extra["bias_text"] for a in corpus.articles} == {"left", "center", "right"}
+
+
+def test_wikinews_conversion_handles_datelines_and_interviews():
+    from analysis.importers import normalise_wikinews
+
+    body, changes = normalise_wikinews(
+        "Friday, January 4, 2019\u00a0\n\n\nA study by Natasha Gownaris appeared.\n\n((WN))  How did it start?\n\n"
+        "NG: It started in 1982.\n\n((WN)) : Why?\n\n((Natasha Gownaris))  Because of “penguins”.\n")
+    assert body.startswith("A study by") and "((WN))" not in body
+    assert "How did it start?" in body and "Natasha Gownaris: “It started in 1982.”" in body
+    assert "Natasha Gownaris: “Because of “penguins”.”" in body and "\nWhy?\n" in body
+    assert changes[0] == "dateline 'Friday, January 4, 2019' removed" and "2 answer turn(s)" in changes[1]
+
+
+def test_wikinews_ids_keep_slashes_in_titles_and_test_pages_are_skipped(tmp_path):
+    from analysis.importers import import_wikinews, wikinews_id
+
+    assert wikinews_id("https://en.wikinews.org/wiki/Tesco_sells_to_Salling_Group_A/S", "2020-06-21") == \
+        "wn-2020-06-21-Tesco_sells_to_Salling_Group_A_S"
+    f = tmp_path / "wn.csv"
+    f.write_text("url,date,title,text\n"
+                 "https://en.wikinews.org/wiki/TEST_PAGE:X,2021-03-05,TEST PAGE:X,This is a test page.\n"
+                 "https://en.wikinews.org/wiki/Real,2020-01-01,Real,A real report.\n", encoding="utf-8")
+    corpus = import_wikinews(f, strict=False)
+    assert [a.id for a in corpus.articles] == ["wn-2020-01-01-Real"]
+    assert corpus.skipped.reason.tolist() == ["not a news article (a Wikinews 'TEST PAGE' page)"]
+    assert corpus.skipped.line.tolist() == [2]
+
+
+def test_shipped_wikinews_articles_are_the_import_of_the_public_data(tmp_path):
+    """corpus/articles holds exactly what `python -m analysis import --preset wikinews` makes of the shared CSVs."""
+    from analysis import paths
+    from conftest import shared_path
+
+    corpus = load_source(shared_path("wikinews_2019_2020"), preset="wikinews")
+    written = write_articles(corpus, tmp_path)
+    shipped = {p.name: p.read_bytes() for p in paths.ARTICLES.glob("wn-*.md")}
+    assert len(written) == len(shipped) == 293 and len(corpus.skipped) == 2
+    assert all(shipped[p.name] == p.read_bytes() for p in written)
+    a = load_corpus(paths.ARTICLES / written[0].name).articles[0]
+    assert a.outlet == "Wikinews" and a.extra["licence"].startswith("CC BY 2.5") and "converted" in a.notes and a.url
