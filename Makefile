@@ -6,8 +6,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # A folder of article files to analyse instead of the shipped corpus.
 CORPUS ?=
-# Where figures go (default: figures/ for the shipped corpus).
+# Where figures go (default: figures/ for the shipped corpus, build/figures/<name> for another).
 OUT    ?=
+# What the comparative figures group by: a metadata column (outlet, bias_text, topic) or year|quarter|month.
+GROUP_BY ?=
 
 .PHONY: all venv dask figures test lab bench browser clean
 
@@ -31,26 +33,28 @@ venv: $(STAMP)
 dask: $(DASK)
 
 ## Annotate the corpus (the store under data/interim/), execute every notebook headless, write figures/
-## (CORPUS=any corpus source, OUT=folder for your own corpus).
+## (CORPUS=any corpus source, OUT=folder for your own corpus, GROUP_BY=column or year|quarter|month).
 figures: $(STAMP)
-	$(BIN)/python -m analysis notebooks $(if $(CORPUS),--corpus "$(CORPUS)") $(if $(OUT),--out "$(OUT)")
+	$(BIN)/python -m analysis notebooks $(if $(CORPUS),--corpus "$(CORPUS)") $(if $(OUT),--out "$(OUT)") $(if $(GROUP_BY),--group-by "$(GROUP_BY)")
 
 ## Unit tests, evaluations on ../shared/data (skipped with a message when absent), every notebook,
 ## the figure drift check and the browser test of the annotated-article pages.
 test: $(STAMP) $(DASK) browser
 	$(BIN)/python -m pytest
 
-## Debian's Chromium for the browser test (installed when missing and apt-get can run as root;
-## otherwise the browser test skips with a message).
+## Debian's Chromium (and an emoji font, so flags in posts render) for the browser test (installed when
+## missing and apt-get can run as root; otherwise the browser test skips with a message).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; \
 	  else echo "chromium not installed and no root apt-get: the browser test will skip"; fi; }
 
-## JupyterLab on the same environment.
+## JupyterLab on the same environment (LAB_FLAGS adds flags, e.g. LAB_FLAGS="--no-browser --ip=0.0.0.0";
+## as root, e.g. in a container, --allow-root is added).
+LAB_FLAGS ?=
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_FLAGS)
 
 ## Benchmarks (see bench/README.md).
 bench: $(STAMP)

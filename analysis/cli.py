@@ -149,7 +149,8 @@ def cmd_tables(args: argparse.Namespace) -> None:
 def cmd_notebooks(args: argparse.Namespace) -> None:
     from .notebooks import run_notebooks
 
-    for path in run_notebooks(corpus=args.corpus, out=args.out, only=args.only or None):
+    for path in run_notebooks(corpus=args.corpus, out=args.out, only=args.only or None, group_by=args.group_by,
+                              jobs=args.jobs):
         print(f"executed {path}", file=sys.stderr)
 
 
@@ -212,13 +213,25 @@ def cmd_validate_sentiment(args: argparse.Namespace) -> None:
     sys.stdout.write(table.to_csv(index=False, lineterminator="\n", float_format="%.4f"))
 
 
+def cmd_calibrate_loaded(args: argparse.Namespace) -> None:
+    from . import paths
+    from .evaluation import calibrate_loaded
+    from .store import open_store
+
+    reference = open_store(args.reference, stages=("parse", "sentences"), progress=False)
+    record = calibrate_loaded(args.data, reference, log=lambda m: print(m, file=sys.stderr))
+    target = Path(args.out) if args.out else paths.JOINT_MODEL / "calibration.json"
+    target.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps({k: record[k] for k in ("threshold", "threshold_f1", "threshold_reference", "base_rate_per_1000")}))
+
+
 def cmd_validate_loaded(args: argparse.Namespace) -> None:
     from .detector import LoadedWordDetector
     from .evaluation import validate_loaded
 
     frames = [validate_loaded(args.data)]
     if args.fp32:
-        frames.append(validate_loaded(args.data, detector=LoadedWordDetector(fp32=True)).iloc[[1]])
+        frames.append(validate_loaded(args.data, detector=LoadedWordDetector(fp32=True)).iloc[[3]])
         frames[-1]["detector"] = frames[-1]["detector"] + " fp32"
     table = pd.concat(frames, ignore_index=True)
     sys.stdout.write(table.to_csv(index=False, lineterminator="\n", float_format="%.4f"))
@@ -259,8 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
     p = sub.add_parser("notebooks", help="execute every notebook headless and write the figures")
     p.add_argument("--corpus", help="a corpus source (default: the shipped corpus)")
-    p.add_argument("--out", help="figures folder (default: figures/, or figures/corpus-NAME for --corpus)")
+    p.add_argument("--out", help="figures folder (default: figures/, or build/figures/NAME for --corpus)")
     p.add_argument("--only", nargs="*", help="notebook names (stems) to run")
+    p.add_argument("--jobs", type=int, help="notebooks executed at once (default: the number of cores)")
+    p.add_argument("--group-by", help="metadata column or time bin (year, quarter, month) to compare (default: outlet "
+                   "when there are several, else year)")
     p.set_defaults(func=cmd_notebooks)
     p = sub.add_parser("sentiment", help="sentence sentiment: --jsonl texts, or article sentences with voice")
     _input_options(p)
@@ -297,6 +313,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fp32", action="store_true", help="also validate minilm in PyTorch fp32 (no quantisation)")
     p.add_argument("--int8", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_validate_sentiment)
+    p = sub.add_parser("calibrate-loaded", help="choose the learned detector's threshold (BABE dev F1, neutral reference)")
+    p.add_argument("--data", default=str(_shared("babe_mbic")), help="folder with BABE final_labels_SG2.csv")
+    p.add_argument("--reference", help="a neutral reference corpus (default: the shipped corpus)")
+    p.add_argument("--out", help="where to write (default: models/minilm-joint/calibration.json)")
+    p.set_defaults(func=cmd_calibrate_loaded)
     p = sub.add_parser("validate-loaded", help="word-level P/R/F1 of the detectors on held-out BABE sentences (CSV)")
     p.add_argument("--data", default=str(_shared("babe_mbic")), help="folder with BABE final_labels_SG2.csv")
     p.add_argument("--fp32", action="store_true", help="also validate the learned detector in PyTorch fp32")

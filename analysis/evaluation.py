@@ -208,17 +208,18 @@ def validate_scorers(data_dir: str | Path, scorers, *, seed: int = 13) -> pd.Dat
 def validate_loaded(data_dir: str | Path, *, seed: int = 13, detector=None, processes: int | None = 1) -> pd.DataFrame:
     """Word-level P/R/F1 on the held-out BABE SG2 split (by article link) for each detector.
 
-    Detectors: the curated lexicon (with scare quotes), the learned detector, and their
-    union. The held-out sentences are annotated as a corpus of their own, in a store under
-    ``paths.EVAL_CACHE`` (built once, then read), so the lexicon matches exactly as in
-    the store of a corpus.
+    The held-out sentences are annotated as a corpus of their own, in a store under
+    ``paths.EVAL_CACHE``, so every detector is scored exactly as the store's ``terms`` table
+    applies it: the lexicon with scare quotes; the learned detector as deployed (content
+    words, calibrated threshold: ``models/minilm-joint/calibration.json``); their union; and,
+    for comparison, the raw learned detector (every word at the training threshold).
     """
     from . import paths
+    from .corpus import Corpus, skipped_frame
     from .detector import LoadedWordDetector
     from .minilm import words
     from .stats import score_words
-    from .store import build, Store
-    from .corpus import Corpus, skipped_frame
+    from .store import Store, build
 
     df = read_babe(data_dir)
     df = df[link_split(df["news_link"], seed=seed) == "test"].reset_index(drop=True)
@@ -226,21 +227,152 @@ def validate_loaded(data_dir: str | Path, *, seed: int = 13, detector=None, proc
     arts = [Article(id=f"babe{i}", body=t) for i, t in enumerate(df.text)]
     root = paths.EVAL_CACHE / f"babe-test-{seed}"
     build(corpus=Corpus(articles=arts, skipped=skipped_frame([]), n_inputs=len(arts)), out=root,
-          stages=("terms",), learned=False, processes=processes, progress=False)
+          stages=("terms",), processes=processes, progress=False)
     m = Store(root).table("terms")
-    spans: dict[str, list[tuple[int, int]]] = {}
-    for r in m.itertuples():
-        spans.setdefault(r.article_id, []).append((r.start, r.end))
-    lex_pred = [[int(any(s < b and a < e for a, b in spans.get(f"babe{i}", []))) for s, e in words(t)]
+
+    def predict(rows: pd.DataFrame) -> list[list[int]]:
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for r in rows.itertuples():
+            spans.setdefault(r.article_id, []).append((r.start, r.end))
+        return [[int(any(s < b and a < e for a, b in spans.get(f"babe{i}", []))) for s, e in words(t)]
                 for i, t in enumerate(df.text)]
+
+    lexical = m[~m.detector.eq("minilm-loaded")]
+    lexical = lexical[lexical.detector.str.startswith(("lexicon", "scare"))]
+    learned = m[m.detector.str.endswith("minilm-loaded")]
     det = detector or LoadedWordDetector()
-    model_pred = [[int(p >= det.threshold) for _, _, p in ws] for ws in det.word_scores(df.text.tolist())]
-    union = [[a | b for a, b in zip(x, y)] for x, y in zip(lex_pred, model_pred)]
+    raw = [[int(p >= det.threshold) for p in ps] for ps in _cached_word_probs(det, df.text.tolist())]
+    cal = json.loads((Path(det.model_dir) / "calibration.json").read_text()) if (Path(det.model_dir) / "calibration.json").exists() else {}
     rows = []
-    for name, pred in (("lexicon + scare quotes", lex_pred), (f"{det.name} (threshold {det.threshold})", model_pred),
-                       ("union", union)):
+    for name, pred in (("lexicon + scare quotes", predict(lexical)),
+                       (f"{det.name}, content words, threshold {cal.get('threshold', det.threshold)} (as the store applies it)",
+                        predict(learned)),
+                       ("union (the terms table)", predict(m)),
+                       (f"{det.name}, every word, threshold {det.threshold} (raw model)", raw)):
         rows.append({"detector": name, **score_words(pred, gold)})
     out = pd.DataFrame(rows)
     out["test_sentences"] = len(df)
     out["test_words"] = sum(map(len, gold))
     return out
+
+
+def _cached_word_probs(det, texts: list[str]) -> list[list[float]]:
+    """The detector's probability for every word of each text, cached under ``paths.EVAL_CACHE``
+    (keyed by the model's weights hash, its runtime and the texts: a re-run reads the cache)."""
+    from . import paths
+
+    key = hashlib.sha256(json.dumps([det.provenance.get("model"), det.provenance.get("runtime"), texts]).encode()).hexdigest()[:16]
+    path = paths.EVAL_CACHE / f"word-probs-{key}.json"
+    if path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))
+    probs = [[float(p) for _, _, p in ws] for ws in det.word_scores(texts)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(probs), encoding="utf-8")
+    tmp.replace(path)
+    return probs
+
+
+# ----------------------------------------------------------------------------- the learned detector's calibration
+
+#: Parts of speech the learned detector may flag (content words); function words, names and numbers never are.
+CONTENT_POS: tuple[str, ...] = ("NOUN", "VERB", "ADJ", "ADV")
+
+
+def _pos_of_words(tokens: pd.DataFrame, items: list[tuple[str, int, str]]) -> list[list[str]]:
+    """For each (article_id, offset, text): the POS of the token each word of ``text`` starts in
+    (words at ``offset`` + their position; :func:`analysis.minilm.words`)."""
+    import numpy as np
+
+    from .minilm import words
+
+    by_art = {a: (g.start.to_numpy(), g.end.to_numpy(), g.pos.to_numpy()) for a, g in tokens.groupby("article_id", sort=False)}
+    out = []
+    for aid, offset, text in items:
+        starts, ends, pos = by_art.get(aid, (np.zeros(0), np.zeros(0), np.zeros(0)))
+        row = []
+        for s, _ in words(text):
+            j = int(np.searchsorted(starts, offset + s, side="right")) - 1
+            row.append(str(pos[j]) if j >= 0 and ends[j] > offset + s else "X")
+        out.append(row)
+    return out
+
+
+def word_pos(texts: list[str], *, store_dir: str | Path) -> list[list[str]]:
+    """The part of speech of every word (:func:`analysis.minilm.words`) of ``texts``: the POS of the spaCy
+    token the word starts in, from a store of those texts built in ``store_dir`` (parse stage only)."""
+    from .corpus import Corpus, skipped_frame
+    from .store import Store, build
+
+    arts = [Article(id=f"t{i}", body=t) for i, t in enumerate(texts)]
+    build(corpus=Corpus(articles=arts, skipped=skipped_frame([]), n_inputs=len(arts)), out=store_dir, stages=("parse",),
+          processes=1, progress=False)
+    return _pos_of_words(Store(store_dir).table("tokens"), [(f"t{i}", 0, t) for i, t in enumerate(texts)])
+
+
+def calibrate_loaded(babe_dir: str | Path, reference, *, seed: int = 13, detector=None, log=print) -> dict:
+    """Choose the learned detector's threshold for content words, and record how it was chosen.
+
+    * ``threshold_f1``: the threshold that maximises word-level F1 on BABE's dev split when only
+      content words (:data:`CONTENT_POS`) may be flagged;
+    * ``base_rate``: how many words per 1,000 BABE's experts mark in sentences they rate
+      non-biased: the rate at which even neutral news contains "loaded" words;
+    * ``threshold_reference``: the lowest threshold at which the detector flags the neutral
+      reference corpus (``reference``: a :class:`analysis.store.Store`, e.g. the shipped
+      Wikinews corpus) at no more than that base rate;
+    * ``threshold`` = the larger of the two, so a neutral corpus is not read as loaded.
+
+    Dev and test F1 at the chosen threshold are reported (test never chooses anything).
+    """
+    import numpy as np
+
+    from . import paths
+    from .detector import LoadedWordDetector
+    from .stats import best_f1_threshold, score_words
+
+    det = detector or LoadedWordDetector()
+    df = read_babe(babe_dir)
+    df["split"] = link_split(df["news_link"], seed=seed)
+    content = set(CONTENT_POS)
+    cache = paths.EVAL_CACHE / f"babe-pos-{seed}"
+    pos = word_pos(df.text.tolist(), store_dir=cache)
+    probs = [[p for _, _, p in ws] for ws in det.word_scores(df.text.tolist())]
+    gold = [word_labels(t, b) for t, b in zip(df.text, df.biased)]
+    masked = [[p if tag in content else 0.0 for p, tag in zip(ps, tags)] for ps, tags in zip(probs, pos)]
+    dev = np.flatnonzero(df.split == "dev")
+    t_f1 = best_f1_threshold([masked[i] for i in dev], [gold[i] for i in dev])
+    neutral = df.label_bias == "Non-biased"
+    n_words = sum(len(g) for g, keep in zip(gold, neutral) if keep)
+    base_rate = 1000.0 * sum(sum(g) for g, keep in zip(gold, neutral) if keep) / n_words
+    log(f"F1-optimal threshold on BABE dev (content words): {t_f1}; experts' base rate in neutral sentences: "
+        f"{base_rate:.2f} per 1,000 words")
+    sents = reference.table("sentences")
+    det_words = det.word_scores(sents.text.tolist())
+    ref_words = sum(len(w) for w in det_words)
+    ref_pos = _pos_of_words(reference.table("tokens"), list(zip(sents.article_id, sents.start, sents.text)))
+    ref_probs = np.array(sorted(p for ws, tags in zip(det_words, ref_pos) for (_, _, p), tag in zip(ws, tags) if tag in content))
+    grid = np.round(np.arange(0.05, 1.0, 0.01), 2)
+    rates = {float(t): 1000.0 * (len(ref_probs) - np.searchsorted(ref_probs, t, side="left")) / ref_words for t in grid}
+    t_ref = next((t for t in grid if rates[float(t)] <= base_rate), float(grid[-1]))
+    threshold = float(max(t_f1, t_ref))
+
+    def f1_at(idx, t):
+        pred = [[int(p >= t) for p in masked[i]] for i in idx]
+        return score_words(pred, [gold[i] for i in idx])
+
+    test = np.flatnonzero(df.split == "test")
+    record = {
+        "threshold": threshold, "threshold_f1": float(t_f1), "threshold_reference": float(t_ref),
+        "content_pos": list(CONTENT_POS), "base_rate_per_1000": round(base_rate, 3),
+        "reference": {"store": reference.path.name, "corpus_sha256": reference.manifest.get("corpus", {}).get("sha256"),
+                      "words": int(ref_words), "rate_per_1000_at_threshold": round(rates[round(threshold, 2)], 3),
+                      "rate_per_1000_at_threshold_f1": round(rates[round(float(t_f1), 2)], 3)},
+        "dev": f1_at(dev, threshold), "dev_at_threshold_f1": f1_at(dev, t_f1),
+        "test": f1_at(test, threshold), "test_at_threshold_f1": f1_at(test, t_f1),
+        "seed": seed, "model": det.provenance.get("model"), "runtime": det.provenance.get("runtime"),
+        "babe_sha256": hashlib.sha256((Path(babe_dir) / "final_labels_SG2.csv").read_bytes()).hexdigest(),
+    }
+    log(f"reference corpus: {record['reference']['rate_per_1000_at_threshold_f1']} per 1,000 words at {t_f1}, "
+        f"{record['reference']['rate_per_1000_at_threshold']} at {threshold}; test F1 {record['test']['f1']:.3f} "
+        f"(at the F1-optimal threshold {record['test_at_threshold_f1']['f1']:.3f})")
+    return record

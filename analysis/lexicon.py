@@ -267,6 +267,18 @@ def match_terms(
     return pd.DataFrame(rows, columns=FOUND_COLUMNS)
 
 
+def content_learned(learned: pd.DataFrame, tokens: pd.DataFrame, *, threshold: float,
+                    content_pos: Sequence[str]) -> pd.DataFrame:
+    """The learned detector's words that count: probability at or above ``threshold`` and a content
+    word (the POS of the token the word starts in is one of ``content_pos``)."""
+    if not len(learned):
+        return learned
+    keep = learned[learned.probability >= threshold]
+    pos_at = {(a, s): p for a, s, p in zip(tokens.article_id, tokens.start, tokens.pos)}
+    ok = [pos_at.get((a, s)) in content_pos for a, s in zip(keep.article_id, keep.start)]
+    return keep[ok].reset_index(drop=True)
+
+
 def merge_learned(found: pd.DataFrame, learned: pd.DataFrame, *, name: str = "minilm-loaded") -> pd.DataFrame:
     """Add the learned detector's words (a ``learned_terms`` table) to lexicon/scare matches.
 
@@ -352,7 +364,8 @@ def reporting_verb_profile(quotes: pd.DataFrame, articles: pd.DataFrame | None =
 
 # ----------------------------------------------------------------------------- discovery
 
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z’'\-]*[A-Za-z]|[A-Za-z]")
+#: Words, with abbreviations written with periods kept whole ("U.S." is one token, not "u" and "s").
+_TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|[A-Za-z][A-Za-z’'\-]*[A-Za-z]|[A-Za-z]")
 
 
 def tokens(text: str) -> list[str]:

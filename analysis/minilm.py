@@ -86,12 +86,42 @@ def truncate_layers(encoder, layers: int | None):
     return encoder
 
 
+class quiet:
+    """Loading models without noise: no weight-loading progress bar unless progress is on
+    (:mod:`analysis.progress`), and no deprecation warnings that the libraries raise inside
+    themselves (peft asks transformers for ``is_gradient_checkpointing``)."""
+
+    def __enter__(self):
+        import warnings
+
+        from transformers.utils import logging as hf_logging
+
+        from .progress import enabled
+
+        self._warnings = warnings.catch_warnings()
+        self._warnings.__enter__()
+        warnings.filterwarnings("ignore", category=FutureWarning, message=".*is_gradient_checkpointing.*")
+        self._bars = hf_logging.is_progress_bar_enabled()
+        if not enabled():
+            hf_logging.disable_progress_bar()
+        return self
+
+    def __exit__(self, *exc):
+        from transformers.utils import logging as hf_logging
+
+        if self._bars:
+            hf_logging.enable_progress_bar()
+        self._warnings.__exit__(*exc)
+        return False
+
+
 def load_base(*, layers: int | None = None):
     """Tokenizer and base encoder (first ``layers`` layers), from the packaged weights."""
     from transformers import AutoModel, AutoTokenizer
 
     base = base_model_path()
-    return AutoTokenizer.from_pretrained(base), truncate_layers(AutoModel.from_pretrained(base), layers)
+    with quiet():
+        return AutoTokenizer.from_pretrained(base), truncate_layers(AutoModel.from_pretrained(base), layers)
 
 
 def training_record(model_dir: str | Path) -> dict:
@@ -123,7 +153,8 @@ def load_adapted(model_dir: str | Path):
 
     rec = training_record(model_dir)
     tok, encoder = load_base(layers=rec.get("config", {}).get("layers"))
-    encoder = PeftModel.from_pretrained(encoder, str(model_dir)).merge_and_unload().eval()
+    with quiet():
+        encoder = PeftModel.from_pretrained(encoder, str(model_dir)).merge_and_unload().eval()
     return tok, encoder, load_heads(model_dir)
 
 
@@ -174,9 +205,19 @@ def onnx_path(model_dir: str | Path, *, quantize: bool = True) -> Path:
         tmp = target.with_suffix(f".tmp{os.getpid()}")
         model = onnx.load(str(fp32))
         heads = [n.name for n in model.graph.node if n.name.startswith(("/sentence/", "/token/"))]
-        # int8 weights for the encoder's matrix products only (embeddings and the two small heads stay fp32)
-        quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, nodes_to_exclude=heads, op_types_to_quantize=["MatMul"], per_channel=True,
-                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT, "MatMulConstBOnly": True})
+        # int8 weights for the encoder's matrix products only (embeddings and the two small heads stay fp32);
+        # the quantiser's advice to pre-process (a shape-inference pass) does not apply to a dynamic-shape export
+        import logging
+
+        root = logging.getLogger()
+        level = root.level
+        root.setLevel(logging.ERROR)
+        try:
+            quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, nodes_to_exclude=heads,
+                             op_types_to_quantize=["MatMul"], per_channel=True,
+                             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT, "MatMulConstBOnly": True})
+        finally:
+            root.setLevel(level)
         tmp.replace(target)
     return target
 
@@ -237,7 +278,8 @@ class JointModel:
         self.quantize = quantize
         self.max_length = max_length
         self.threshold = float(self.record["threshold"])
-        self._tok = AutoTokenizer.from_pretrained(base_model_path())
+        with quiet():
+            self._tok = AutoTokenizer.from_pretrained(base_model_path())
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1

@@ -20,8 +20,8 @@ def notebook_files() -> list[Path]:
 
 
 def default_figures_dir(corpus: str | Path | None) -> Path:
-    """figures/ for the shipped corpus; figures/corpus-<name> for any other source."""
-    return paths.FIGURES if corpus is None else paths.FIGURES / f"corpus-{Path(corpus).resolve().stem}"
+    """figures/ (tracked) for the shipped corpus; build/figures/<name> (git-ignored) for any other source."""
+    return paths.FIGURES if corpus is None else paths.BUILD / "figures" / Path(corpus).resolve().stem
 
 
 def run_notebooks(
@@ -31,15 +31,18 @@ def run_notebooks(
     executed_dir: str | Path | None = None,
     only: list[str] | None = None,
     build: bool = True,
+    group_by: str | None = None,
+    jobs: int | None = None,
 ) -> list[Path]:
     """Execute every notebook top to bottom; return the executed copies.
 
     ``corpus``: any corpus source (default: the shipped corpus). ``out``: the figures
     folder (default :func:`default_figures_dir`, so the reference figures are never
     overwritten by another corpus). ``build``: annotate the corpus first (default).
+    ``group_by``: the grouping every comparative figure uses (a metadata column or year,
+    quarter, month; None: each notebook's default). ``jobs``: notebooks executed at once (default:
+    the number of cores; 1 runs them one after another).
     """
-    import papermill as pm
-
     out = Path(out).resolve() if out is not None else default_figures_dir(corpus).resolve()
     executed = Path(executed_dir) if executed_dir else paths.BUILD / "notebooks"
     executed.mkdir(parents=True, exist_ok=True)
@@ -50,22 +53,39 @@ def run_notebooks(
         report = build_store(source)
         print(report.summary(), file=sys.stderr)
     params = {"corpus_path": source, "figures_dir": str(out)}
+    if group_by:
+        params["group_by"] = group_by
+    wanted = [nb for nb in notebook_files() if not only or nb.stem in only]
+    jobs = max(1, min(jobs if jobs is not None else (os.cpu_count() or 1), len(wanted)))
     previous = os.environ.get("FRAMING_PROGRESS")
     os.environ["FRAMING_PROGRESS"] = "0"  # the kernels' output goes into executed notebooks, not a terminal
     try:
-        done = []
-        for nb in notebook_files():
-            if only and nb.stem not in only:
-                continue
-            target = executed / nb.name
-            pm.execute_notebook(
-                str(nb), str(target), parameters=params, kernel_name="python3", cwd=str(paths.NOTEBOOKS),
-                progress_bar=False, log_output=False,
-            )
-            done.append(target)
+        targets = [executed / nb.name for nb in wanted]
+        if jobs == 1:
+            for nb, target in zip(wanted, targets):
+                _execute(nb, target, params)
+        else:
+            # Notebooks only read the (already built) store and write figures of their own, so they run
+            # side by side, one kernel per worker; results do not depend on the order they finish in.
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+                for future in [pool.submit(_execute, nb, target, params) for nb, target in zip(wanted, targets)]:
+                    future.result()
     finally:
         if previous is None:
             os.environ.pop("FRAMING_PROGRESS", None)
         else:
             os.environ["FRAMING_PROGRESS"] = previous
-    return done
+    return targets
+
+
+def _execute(nb: Path, target: Path, params: dict) -> Path:
+    """Execute one notebook with papermill (headless, parameters injected)."""
+    import papermill as pm
+
+    pm.execute_notebook(str(nb), str(target), parameters=params, kernel_name="python3", cwd=str(paths.NOTEBOOKS),
+                        progress_bar=False, log_output=False,
+                        extra_arguments=["--IPKernelApp.log_level=CRITICAL"])  # local kernels: no transport notices
+    return target

@@ -24,11 +24,13 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
-from spacy.tokens import Doc, Span, Token
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # spaCy is imported where documents are parsed, not to read a store
+    from spacy.tokens import Doc, Span, Token
 
 from .corpus import Article
 from .marks import MarkIssue, MarkSpan, scan_marks
-from .nlp import load_pipeline
 from .sentences import paragraph_spans, sentence_spans
 from .speakers import SpeakerIndex, mention_span
 
@@ -383,7 +385,10 @@ def split_voices(article: Article, *, doc: Doc | None = None,
     when omitted).
     """
     body = article.body
-    doc = doc if doc is not None else load_pipeline()(body)
+    if doc is None:
+        from .nlp import load_pipeline
+
+        doc = load_pipeline()(body)
     posts = find_embedded_posts(body)
     marks, issues = scan_marks(body, exclude=[(s, e) for s, e, *_ in posts])
     index = _Index(doc, [(m.open, m.close) for m in marks] + [(s, e) for s, e, *_ in posts])

@@ -4,9 +4,10 @@ Editorial text is plain; quotes are coloured per speaker (speaker, kind and cue
 on hover); reported speech is underlined in the speaker's colour; scare quotes
 and loaded terms are marked with their category; a sentence-sentiment strip
 runs in the margin of each paragraph; a legend explains it all. Every piece of
-article text is HTML-escaped, and pages use no external assets (inline CSS only,
-no scripts), so a page works offline and an article containing ``<script>`` is
-shown as text.
+article text is HTML-escaped, and pages use no external assets (inline CSS only;
+article pages have no scripts), so a page works offline and an article containing
+``<script>`` is shown as text. The index page lists every article with search and
+filters (a small inline script over JSON data, read only as text).
 
 :func:`article_html` returns one page; :func:`write_site` writes one page per
 article plus an index; :func:`show` displays an article inline in JupyterLab.
@@ -30,7 +31,7 @@ CATEGORY_STYLE = {
 }
 
 CSS = """
-body{font-family:Georgia,'DejaVu Serif',serif;max-width:980px;margin:2em auto;color:#222;line-height:1.55}
+body{font-family:Georgia,'DejaVu Serif',serif,'Noto Color Emoji','Apple Color Emoji','Segoe UI Emoji';max-width:980px;margin:2em auto;color:#222;line-height:1.55}
 h1{font-size:1.35em} .meta{color:#666;font-size:.85em;margin-bottom:1em}
 .para{display:flex;gap:.8em;margin:.5em 0}
 .strip{flex:0 0 14px;display:flex;flex-direction:column;gap:2px;padding-top:.3em}
@@ -43,7 +44,7 @@ h1{font-size:1.35em} .meta{color:#666;font-size:.85em;margin-bottom:1em}
 mark.loaded{background:none;border-bottom:3px double;padding:0;color:inherit}
 .legend{font-family:sans-serif;font-size:.8em;border:1px solid #ddd;padding:.6em .8em;margin:1em 0;border-radius:4px}
 .legend span.key{display:inline-block;margin:0 .8em .3em 0}
-.legend i{display:inline-block;width:.9em;height:.9em;vertical-align:middle;margin-right:.3em;border-radius:2px}
+.legend i{display:inline-block;width:.9em;height:.9em;vertical-align:middle;margin-right:.3em;border-radius:2px;border:1px solid #999}
 table.index{border-collapse:collapse;font-family:sans-serif;font-size:.9em}
 table.index td,table.index th{border-bottom:1px solid #ddd;padding:.3em .6em;text-align:left}
 """
@@ -70,8 +71,9 @@ def speaker_colors(quotes: pd.DataFrame) -> dict[str, str]:
     return {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(speakers)}
 
 
-def _clip(rows: pd.DataFrame, s: int, e: int) -> pd.DataFrame:
-    return rows[(rows.start < e) & (rows.end > s)]
+def _clip(rows: list, s: int, e: int) -> list:
+    """The rows (named tuples with ``start``/``end``) that overlap [s, e)."""
+    return [r for r in rows if r.start < e and r.end > s]
 
 
 def article_html(
@@ -86,26 +88,31 @@ def article_html(
 ) -> str:
     """HTML for one article (a full page, or a fragment for notebooks)."""
     body = article.body
-    segs = segments[segments.article_id == article.id].sort_values("start")
+    segs = list(segments[segments.article_id == article.id].sort_values("start").itertuples(index=False))
     qs = quotes[quotes.article_id == article.id].reset_index(drop=True)
     colors = speaker_colors(qs)
+    by_quote: dict[int, object] = {}
+    for q in qs.itertuples(index=False):
+        if pd.notna(q.quote_index):
+            by_quote.setdefault(int(q.quote_index), q)
     marks = (matches[matches.article_id == article.id] if matches is not None else pd.DataFrame(columns=["start", "end"]))
-    sents = sentences[sentences.article_id == article.id] if sentences is not None else None
+    mark_rows = list(marks.sort_values(["start", "end"]).itertuples(index=False)) if len(marks) else []
+    sents = (list(sentences[sentences.article_id == article.id].itertuples(index=False))
+             if sentences is not None and score else None)
     parts: list[str] = []
     for ps, pe in paragraph_spans(body):
         strip = []
-        if sents is not None and score:
-            for r in _clip(sents, ps, pe).itertuples():
-                val = getattr(r, score)
-                strip.append(f'<span class="s" style="background:{_score_color(val)}" data-score="{val:.3f}" '
-                             f'title="{_e(score)} {val:+.2f}: {_e(r.text[:120])}"></span>')
+        for r in _clip(sents, ps, pe) if sents is not None else []:
+            val = getattr(r, score)
+            strip.append(f'<span class="s" style="background:{_score_color(val)}" data-score="{val:.3f}" '
+                         f'title="{_e(score)} {val:+.2f}: {_e(r.text[:120])}"></span>')
         text = []
-        for seg in _clip(segs, ps, pe).itertuples():
+        para_marks = _clip(mark_rows, ps, pe)
+        for seg in _clip(segs, ps, pe):
             s, e = max(seg.start, ps), min(seg.end, pe)
-            inner = _marked(body, s, e, _clip(marks, s, e))
+            inner = _marked(body, s, e, _clip(para_marks, s, e))
             if seg.voice == "quote":
-                hit = qs[qs.quote_index == seg.quote_index] if pd.notna(seg.quote_index) else qs.iloc[0:0]
-                q = hit.iloc[0] if len(hit) else None
+                q = by_quote.get(int(seg.quote_index)) if pd.notna(seg.quote_index) else None
                 speaker = seg.speaker if isinstance(seg.speaker, str) else "(unattributed)"
                 color = colors.get(speaker, "#7f7f7f")
                 cue = q.cue if q is not None and isinstance(q.cue, str) else ""
@@ -133,10 +140,10 @@ def article_html(
             f"<title>{_e(article.title or article.id)}</title><style>{CSS}</style></head><body>{content}</body></html>\n")
 
 
-def _marked(body: str, s: int, e: int, marks: pd.DataFrame) -> str:
-    """Escaped text of body[s:e] with loaded-term marks (clipped to the range)."""
+def _marked(body: str, s: int, e: int, marks: list) -> str:
+    """Escaped text of body[s:e] with loaded-term marks (named tuples sorted by start, end; clipped to the range)."""
     out, pos = [], s
-    for m in marks.sort_values(["start", "end"]).itertuples():
+    for m in marks:
         a, b = max(m.start, s), min(m.end, e)
         if a < pos or a >= b:
             continue
@@ -163,6 +170,12 @@ def _legend(colors: dict[str, str], marks: pd.DataFrame, score: str | None) -> s
             f'<div><b>Loaded terms</b> (double underline) {"".join(cat_keys) or "none"}</div><div>{strip}</div></div>')
 
 
+def _by_article(frame: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+    if frame is None:
+        return {}
+    return {a: g for a, g in frame.groupby("article_id", sort=False)}
+
+
 def write_site(
     articles: Sequence[Article],
     out_dir: str | Path,
@@ -172,27 +185,141 @@ def write_site(
     matches: pd.DataFrame | None = None,
     sentences: pd.DataFrame | None = None,
     score: str | None = None,
+    groups: pd.Series | None = None,
+    speaker_names: dict[str, str] | None = None,
 ) -> list[Path]:
-    """One page per article plus ``index.html``; returns the paths written."""
+    """One page per article plus ``index.html`` (search and filters); returns the paths written.
+
+    ``groups``: article_id -> group (a filter on the index); ``speaker_names``: per-article
+    speaker -> corpus-wide name (:func:`analysis.speakers.corpus_speaker_names`), so the speaker
+    filter finds one person under every spelling.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    segs, qs, ms, ss = _by_article(segments), _by_article(quotes), _by_article(matches), _by_article(sentences)
+    empty_q = quotes.iloc[0:0]
     written = []
-    rows = []
+    records = []
     for art in articles:
         page = out / f"{art.id}.html"
-        page.write_text(article_html(art, segments=segments, quotes=quotes, matches=matches, sentences=sentences, score=score),
+        aq = qs.get(art.id, empty_q)
+        page.write_text(article_html(art, segments=segs.get(art.id, segments.iloc[0:0]), quotes=aq,
+                                     matches=ms.get(art.id) if matches is not None else None,
+                                     sentences=ss.get(art.id) if sentences is not None else None, score=score),
                         encoding="utf-8")
         written.append(page)
-        n_q = int((quotes.article_id == art.id).sum())
-        rows.append(f'<tr><td><a href="{_e(page.name)}">{_e(art.title or art.id)}</a></td><td>{_e(art.outlet or "")}</td>'
-                    f'<td>{_e(art.date or "")}</td><td>{n_q}</td></tr>')
+        spk = [s for s in dict.fromkeys(aq.speaker) if isinstance(s, str)]
+        spk = list(dict.fromkeys((speaker_names or {}).get(s, s) for s in spk))
+        terms = ms.get(art.id)
+        term_list = list(dict.fromkeys(terms[terms.detector != "minilm-loaded"].term.str.lower())) if terms is not None else []
+        records.append({"id": art.id, "page": page.name, "title": art.title or art.id, "outlet": art.outlet or "",
+                        "date": str(art.date or ""), "group": str(groups.get(art.id, "")) if groups is not None else "",
+                        "quotes": int((aq.kind != "scare").sum()) if len(aq) else 0, "speakers": spk, "terms": term_list})
     index = out / "index.html"
-    index.write_text(
-        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Articles</title><style>{CSS}</style></head>'
-        f'<body><h1>Annotated articles</h1><table class="index"><tr><th>article</th><th>outlet</th><th>date</th>'
-        f'<th>quotes and labels</th></tr>{"".join(rows)}</table></body></html>\n', encoding="utf-8")
+    index.write_text(index_html(records, group_label=groups.name if groups is not None else None), encoding="utf-8")
     written.append(index)
     return written
+
+
+INDEX_CSS = """
+.filters{font-family:sans-serif;font-size:.9em;display:flex;gap:.6em;flex-wrap:wrap;margin:.6em 0 1em}
+.filters label{display:flex;flex-direction:column;gap:.2em}
+.filters input,.filters select{font-size:1em;padding:.2em .3em;min-width:12em}
+#count{font-family:sans-serif;font-size:.9em;color:#555;margin:.4em 0}
+table.index td.speakers,table.index td.terms{font-size:.85em;color:#444;max-width:22em}
+button#more{margin:1em 0;font-size:.9em}
+"""
+
+INDEX_JS = r"""
+(function () {
+  var data = JSON.parse(document.getElementById('articles-data').textContent);
+  var $ = function (id) { return document.getElementById(id); };
+  var q = $('q'), group = $('group'), speaker = $('speaker'), term = $('term'), body = $('rows'), count = $('count');
+  var shown = 100;
+  function fill(select, values) {
+    values.forEach(function (v) { var o = document.createElement('option'); o.value = v; o.textContent = v; select.appendChild(o); });
+  }
+  function uniq(key) {
+    var seen = {}; data.forEach(function (r) { [].concat(r[key]).forEach(function (v) { if (v) seen[v] = (seen[v] || 0) + 1; }); });
+    return Object.keys(seen).sort(function (a, b) { return seen[b] - seen[a] || (a < b ? -1 : 1); });
+  }
+  fill(group, uniq('group'));
+  fill($('speakers'), uniq('speakers').slice(0, 2000));
+  fill($('terms-list'), uniq('terms').slice(0, 2000));
+  function matches(r) {
+    var s = q.value.trim().toLowerCase();
+    if (s && (r.title + ' ' + r.outlet + ' ' + r.id + ' ' + r.date).toLowerCase().indexOf(s) < 0) return false;
+    if (group.value && r.group !== group.value) return false;
+    var sp = speaker.value.trim().toLowerCase();
+    if (sp && !r.speakers.some(function (x) { return x.toLowerCase().indexOf(sp) >= 0; })) return false;
+    var t = term.value.trim().toLowerCase();
+    if (t && !r.terms.some(function (x) { return x.indexOf(t) >= 0; })) return false;
+    return true;
+  }
+  function cell(tr, text, cls) { var td = document.createElement('td'); td.textContent = text; if (cls) td.className = cls; tr.appendChild(td); return td; }
+  function render() {
+    var hits = data.filter(matches);
+    body.textContent = '';
+    hits.slice(0, shown).forEach(function (r) {
+      var tr = document.createElement('tr'); tr.className = 'row'; tr.setAttribute('data-id', r.id);
+      var td = document.createElement('td'); var a = document.createElement('a'); a.href = r.page; a.textContent = r.title;
+      td.appendChild(a); tr.appendChild(td);
+      cell(tr, r.outlet); cell(tr, r.date); cell(tr, r.group); cell(tr, String(r.quotes));
+      cell(tr, r.speakers.slice(0, 5).join('; '), 'speakers'); cell(tr, r.terms.slice(0, 6).join('; '), 'terms');
+      body.appendChild(tr);
+    });
+    count.textContent = hits.length + ' of ' + data.length + ' articles' + (hits.length > shown ? ' (first ' + shown + ' shown)' : '');
+    $('more').style.display = hits.length > shown ? '' : 'none';
+    var state = new URLSearchParams();
+    [['q', q], ['group', group], ['speaker', speaker], ['term', term]].forEach(function (p) { if (p[1].value) state.set(p[0], p[1].value); });
+    history.replaceState(null, '', state.toString() ? '#' + state.toString() : location.pathname);
+  }
+  var init = new URLSearchParams(location.hash.slice(1));
+  q.value = init.get('q') || ''; group.value = init.get('group') || ''; speaker.value = init.get('speaker') || ''; term.value = init.get('term') || '';
+  [q, speaker, term].forEach(function (el) { el.addEventListener('input', function () { shown = 100; render(); }); });
+  group.addEventListener('change', function () { shown = 100; render(); });
+  $('more').addEventListener('click', function () { shown += 500; render(); });
+  render();
+})();
+"""
+
+
+def _json_for_html(records: list[dict]) -> str:
+    """JSON that is safe inside a <script type="application/json"> element (no closing tag can appear)."""
+    import json
+
+    text = json.dumps(records, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def index_html(records: list[dict], *, group_label: str | None = None) -> str:
+    """The index page: every article with search and filters by group, speaker and term.
+
+    Client-side and self-contained (inline CSS and script, no external assets); article data
+    travels as JSON in a non-executable script element and reaches the page only through
+    ``textContent`` (never parsed as HTML). The first 100 matches are listed ("show more"
+    adds 500), so 5,000 articles stay responsive; the filters live in the URL fragment
+    (``#q=…&group=…&speaker=…&term=…``), so a filtered view can be linked.
+    """
+    label = _e(group_label or "group")
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Annotated articles</title>'
+        f"<style>{CSS}{INDEX_CSS}</style></head><body>"
+        f"<h1>Annotated articles ({len(records):,})</h1>"
+        '<div class="filters">'
+        '<label>search<input id="q" type="search" placeholder="title, outlet, date, id"></label>'
+        f'<label>{label}<select id="group"><option value="">all</option></select></label>'
+        '<label>speaker<input id="speaker" list="speakers" placeholder="a quoted person or source"></label>'
+        '<label>loaded term<input id="term" list="terms-list" placeholder="a lexicon term"></label>'
+        '<datalist id="speakers"></datalist><datalist id="terms-list"></datalist></div>'
+        '<div id="count"></div>'
+        f'<table class="index"><thead><tr><th>article</th><th>outlet</th><th>date</th><th>{label}</th><th>quotes</th>'
+        '<th>speakers</th><th>loaded terms</th></tr></thead><tbody id="rows"></tbody></table>'
+        '<button id="more" type="button">show more</button>'
+        f'<script type="application/json" id="articles-data">{_json_for_html(records)}</script>'
+        f"<script>{INDEX_JS}</script></body></html>\n"
+    )
 
 
 def show(article: Article, **kwargs):
@@ -200,6 +327,11 @@ def show(article: Article, **kwargs):
     from IPython.display import HTML
 
     return HTML(article_html(article, standalone=False, **kwargs))
+
+
+def _short_title(article: Article, n: int = 70) -> str:
+    title = article.title or article.id
+    return f"{title[: n - 1]}…" if len(title) > n else title
 
 
 def articles_by_id(articles: Iterable[Article]) -> dict[str, Article]:
@@ -214,17 +346,23 @@ def explore_widget(articles: Sequence[Article], *, segments: pd.DataFrame, quote
     from IPython.display import display
 
     by_id = articles_by_id(articles)
-    speakers = sorted({s for s in quotes.speaker if isinstance(s, str)})
-    pick_article = w.Dropdown(options=list(by_id), description="article")
+    speakers = quotes.speaker.dropna().value_counts().index.tolist()
+    frames = {name: _by_article(f) for name, f in (("segments", segments), ("quotes", quotes), ("matches", matches),
+                                                   ("sentences", sentences))}
+    pick_article = w.Dropdown(options=[(_short_title(a), a.id) for a in articles], description="article")
     pick_speaker = w.Dropdown(options=speakers or ["(none)"], description="speaker")
     pick_term = w.Text(value="", description="term", placeholder="a word or phrase")
     out = w.Output()
 
+    def part(name: str, frame: pd.DataFrame, aid: str) -> pd.DataFrame:
+        return frames[name].get(aid, frame.iloc[0:0])
+
     def refresh(*_):
         out.clear_output()
         with out:
-            display(show(by_id[pick_article.value], segments=segments, quotes=quotes, matches=matches,
-                         sentences=sentences, score=score))
+            aid = pick_article.value
+            display(show(by_id[aid], segments=part("segments", segments, aid), quotes=part("quotes", quotes, aid),
+                         matches=part("matches", matches, aid), sentences=part("sentences", sentences, aid), score=score))
             display(quote_scores[quote_scores.speaker == pick_speaker.value])
             if pick_term.value.strip():
                 display(concordance(pick_term.value.strip()))

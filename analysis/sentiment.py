@@ -173,9 +173,12 @@ class TransformerScorer:
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+        from .minilm import quiet
+
         self.device = _device(self.device)
-        self._tok = AutoTokenizer.from_pretrained(self.model)
-        self._model = AutoModelForSequenceClassification.from_pretrained(self.model).to(self.device).eval()
+        with quiet():
+            self._tok = AutoTokenizer.from_pretrained(self.model)
+            self._model = AutoModelForSequenceClassification.from_pretrained(self.model).to(self.device).eval()
         cfg = self._model.config
         if self.label_polarity:
             self._pol = np.array([self.label_polarity[cfg.id2label[i]] for i in range(cfg.num_labels)])

@@ -11,7 +11,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from spacy.tokens import Doc, Span, Token
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # spaCy is imported where documents are parsed, not to read a store
+    from spacy.tokens import Doc, Span, Token
 
 TITLES: frozenset[str] = frozenset(
     """
@@ -204,3 +207,102 @@ def _single_mention(token: Token) -> Span:
         if child.dep_ in ("compound", "flat") and child.i == right:
             right = child.i + 1
     return doc[left:right]
+
+
+# ----------------------------------------------------------------------------- across the corpus
+
+#: A short name joins a longer one that contains it only when that longer name has at least
+#: this share of all the longer names containing it ("Biden": Joe Biden 95% vs Hunter Biden 5%).
+DOMINANT_SHARE: float = 0.8
+
+
+#: A longer name takes over a shorter one only when it carries at least this many quotes itself
+#: (a one-off "CLOSE Donald Trump Jr", a scraping artefact, never absorbs "Donald Trump Jr").
+MIN_TARGET_QUOTES: int = 2
+
+
+def _corpus_key(name: str, *, initials: bool = True) -> str:
+    """The unit of unification: the name case-folded, without possessive, title words and extra
+    spaces, its words in sorted order (so "Trump Donald", a mention written surname first, meets
+    "Donald Trump"); ``initials=False`` also drops middle initials ("Donald J. Trump")."""
+    words = clean_name(name).split()
+    kept = [w for w in words if w.lower().rstrip(".") not in _TITLE_KEYS] or words
+    if not initials and len(kept) >= 3:
+        kept = [w for i, w in enumerate(kept) if not (0 < i < len(kept) - 1 and re.fullmatch(r"[A-Za-z]\.?", w))]
+    return " ".join(sorted(w.casefold().rstrip(".") if len(w.rstrip(".")) == 1 else w.casefold() for w in kept))
+
+
+def _unification_keys(names) -> dict[str, str]:
+    """Each name's key; a name with middle initials shares the key of the name without them when
+    it is the only initialled form of that name ("Donald J. Trump" joins "Donald Trump"; "George
+    W. Bush" and "George H. W. Bush" stay apart)."""
+    full = {n: _corpus_key(n) for n in names}
+    base = {n: _corpus_key(n, initials=False) for n in names}
+    initialled: dict[str, set[str]] = {}
+    for n in names:
+        if full[n] != base[n]:
+            initialled.setdefault(base[n], set()).add(full[n])
+    return {n: base[n] if full[n] == base[n] or len(initialled[base[n]]) == 1 else full[n] for n in names}
+
+
+def corpus_speaker_names(pairs: "pd.DataFrame") -> "pd.DataFrame":
+    """Unify the per-article canonical speakers across the corpus.
+
+    ``pairs``: rows with ``speaker`` (the article's canonical name) and ``n`` (how many quotes
+    carry it). Names are first merged case- and title-insensitively, in any word order, and
+    without middle initials where only one initialled form exists ("Critics", "critics";
+    "President Xi Jinping", "Xi Jinping"; "Donald J. Trump", "Trump Donald", "Donald Trump").
+    Then a name whose words are all in longer names (and that has no initials of its own) joins
+    the most quoted of them when that one, with the names that contain it, holds at least
+    :data:`DOMINANT_SHARE` of their quotes, and itself at least :data:`MIN_TARGET_QUOTES` (and, when
+    the shorter name is a full name of two words or more, at least as many as it)
+    ("Xi" -> "Xi Jinping", "Putin" -> "Vladimir Putin", "Trump" -> "Donald Trump";
+    an ambiguous "Biden", between Joe and Hunter, stays itself). Each unified speaker is shown
+    under the most frequent spelling of its full name. Returns ``speaker`` -> ``corpus_speaker`` (one row per distinct name).
+    """
+    import pandas as pd
+
+    counts = pairs.groupby("speaker")["n"].sum()
+    keys = _unification_keys(list(counts.index))
+    key_n: dict[str, int] = {}
+    for name, n in counts.items():
+        key_n[keys[name]] = key_n.get(keys[name], 0) + int(n)
+    tokens = {k: frozenset(k.split()) for k in key_n}
+    by_token: dict[str, set[str]] = {}
+    for k, toks in tokens.items():
+        for t in toks:
+            by_token.setdefault(t, set()).add(k)
+    target: dict[str, str] = {}
+    for k, toks in tokens.items():
+        if not toks or any(len(t) == 1 for t in toks):  # initials make a name specific already
+            target[k] = k
+            continue
+        first = next(iter(toks))
+        supers = [m for m in by_token.get(first, ()) if m != k and toks < tokens[m] and len(tokens[m]) >= 2]
+        if not supers:
+            target[k] = k
+            continue
+        total = sum(key_n[m] for m in supers)
+        best = max(supers, key=lambda m: (key_n[m], m))
+        # a longer name that contains the best one is a variant of it ("Add Donald Trump", a caption
+        # artefact, or "Donald Trump Jr"): it counts on the best one's side of the ambiguity
+        held = sum(key_n[m] for m in supers if tokens[best] <= tokens[m])
+        # a full name joins a longer one only when that is as frequent ("Hillary Clinton" does not
+        # disappear into "Hillary Rodham Clinton", nor "Lindsey Graham" into a garbled caption)
+        frequent = len(toks) == 1 or key_n[best] >= key_n[k]
+        target[k] = best if frequent and held >= DOMINANT_SHARE * total and key_n[best] >= MIN_TARGET_QUOTES else k
+    for k in list(target):  # follow chains (a -> b -> c)
+        seen = {k}
+        while target[target[k]] != target[k] and target[k] not in seen:
+            seen.add(target[k])
+            target[k] = target[target[k]]
+    display: dict[str, tuple[int, str]] = {}  # the most frequent spelling of the full name itself
+    for name, n in counts.items():
+        t = target[keys[name]]
+        if keys[name] != t:
+            continue
+        best = display.get(t)
+        if best is None or (n, name) > best:
+            display[t] = (int(n), name)
+    rows = [{"speaker": name, "corpus_speaker": display[target[keys[name]]][1]} for name in counts.index]
+    return pd.DataFrame(rows, columns=["speaker", "corpus_speaker"])

@@ -42,6 +42,8 @@ class Plan:
     versions: dict[str, str]
     settings: Settings
     lexicon: pd.DataFrame | None = None
+    #: The learned detector's calibration (threshold, content parts of speech), from the model folder.
+    calibration: dict | None = None
 
 
 RESULT_META = pd.DataFrame({"shard": pd.Series([], dtype=object), "result": pd.Series([], dtype=object)})
@@ -147,8 +149,10 @@ def annotate(articles: pd.DataFrame, plan: Plan) -> ShardResult:
             paragraphs = pd.DataFrame(prow, columns=["article_id", "paragraph", "start", "end"])
             spans = pd.DataFrame(srow, columns=["article_id", "sentence", "paragraph", "start", "end", "text"])
             res.files["paragraphs"] = to_parquet_bytes("paragraphs", paragraphs)
-    else:
+    elif any(s in need for s in ("voices", *SCORE_STAGES)) or "parse" in need and existing.maybe("sentences") is not None:
         spans = existing.get("sentences")[["article_id", "sentence", "paragraph", "start", "end", "text"]]
+    else:
+        spans = None  # no stage here reads the sentences
 
     quotes = segments = None
     if "voices" in need:
@@ -179,7 +183,7 @@ def annotate(articles: pd.DataFrame, plan: Plan) -> ShardResult:
             res.files["segments"] = to_parquet_bytes("segments", segments)
             res.files["mark_issues"] = to_parquet_bytes("mark_issues", _concat(i_frames, "mark_issues"))
             res.files["sentences"] = to_parquet_bytes("sentences", pd.concat([spans.reset_index(drop=True), voices], axis=1))
-    elif "sentences" in need or "parse" in need:
+    elif spans is not None and ("sentences" in need or "parse" in need):
         # new spans, or a new parse, without the voices stage: the sentences carry no voice until it runs
         blank = pd.DataFrame({c: [None] * len(spans) for c in VOICE_COLUMNS})
         res.files["sentences"] = to_parquet_bytes("sentences", pd.concat([spans.reset_index(drop=True), blank], axis=1))
@@ -216,7 +220,7 @@ def annotate(articles: pd.DataFrame, plan: Plan) -> ShardResult:
 
     if "terms" in need:
         with timed("terms"):
-            from .lexicon import attach_voices, merge_learned, match_terms
+            from .lexicon import attach_voices, content_learned, merge_learned, match_terms
 
             tokens = tokens if tokens is not None else existing.get("tokens")
             quotes = quotes if quotes is not None else existing.get("quotes")
@@ -225,6 +229,9 @@ def annotate(articles: pd.DataFrame, plan: Plan) -> ShardResult:
             found = match_terms(bodies, tokens, quotes, plan.lexicon)
             if plan.settings.learned:
                 learned = learned if learned is not None else existing.get("learned_terms")
+                cal = plan.calibration or {}
+                learned = content_learned(learned, tokens, threshold=float(cal.get("threshold", 0.0)),
+                                          content_pos=tuple(cal.get("content_pos", ("NOUN", "VERB", "ADJ", "ADV"))))
                 found = merge_learned(found, learned)
             terms = attach_voices(found, segments)
             res.files["terms"] = to_parquet_bytes("terms", terms)

@@ -265,3 +265,395 @@ def best_f1_threshold(probs: list[list[float]], gold: list[list[int]]) -> float:
     grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
     f1s = [score_words([[int(p >= t) for p in ps] for ps in probs], gold)["f1"] for t in grid]
     return float(grid[int(np.argmax(f1s))])
+
+
+# ----------------------------------------------------------------------------- nested data: cluster bootstrap
+
+
+class ClusterBootstrap:
+    """Replicate weights of a two-stage cluster bootstrap over articles.
+
+    Outlets are resampled with replacement; each time an outlet is drawn, its articles are
+    resampled with replacement (Davison & Hinkley 1997, sec. 3.8; Field & Welsh 2007).
+    Sentences are never resampled on their own: they travel with their article, so an
+    estimate's interval reflects that sentences in one article, and articles in one outlet,
+    are not independent. With fewer than ``min_outlets`` outlets (default 10), outlets cannot
+    stand for a population of outlets: each is kept once (a stratum) and only its articles
+    are resampled; with one outlet this is the ordinary article bootstrap.
+
+    ``weights[b, i]`` is how many times article ``i`` is in replicate ``b``; a statistic that
+    is a ratio of article sums (a mean over sentences, a share of words, a rate per 1,000
+    words) is ``(weights @ numerator) / (weights @ denominator)`` per replicate.
+    """
+
+    def __init__(self, articles: pd.DataFrame, *, n_boot: int = N_BOOT, seed: int = BOOT_SEED, min_outlets: int = 10) -> None:
+        """``articles``: article_id and outlet (missing outlets form one cluster)."""
+        import numpy as np
+
+        self.article_ids = articles["article_id"].astype(str).to_numpy()
+        self.index = {a: i for i, a in enumerate(self.article_ids)}
+        outlets = articles["outlet"].astype(object).where(articles["outlet"].notna(), "(unknown outlet)")
+        codes, uniq = pd.factorize(outlets)
+        self.n_outlets = len(uniq)
+        self.outlet_codes = codes
+        rng = np.random.default_rng(seed)
+        n = len(self.article_ids)
+        self.weights = np.zeros((n_boot, n), dtype=np.float64)
+        if n == 0:
+            return
+        self.outlets_resampled = self.n_outlets >= min_outlets
+        if self.outlets_resampled:
+            draws = rng.multinomial(self.n_outlets, np.full(self.n_outlets, 1.0 / self.n_outlets), size=n_boot)
+        else:
+            draws = np.ones((n_boot, self.n_outlets), dtype=np.int64)
+        for k in range(self.n_outlets):
+            members = np.flatnonzero(codes == k)
+            m = len(members)
+            p = np.full(m, 1.0 / m)
+            for b in np.flatnonzero(draws[:, k]):
+                # the sum of draws[b, k] independent multinomial(m) resamples is multinomial(draws[b, k] * m)
+                self.weights[b, members] = rng.multinomial(int(draws[b, k]) * m, p)
+
+    def vector(self, values: pd.Series) -> "np.ndarray":
+        """Per-article values (a Series indexed by article_id; missing articles are 0) in this bootstrap's order."""
+        import numpy as np
+
+        out = np.zeros(len(self.article_ids))
+        for a, v in values.items():
+            i = self.index.get(str(a))
+            if i is not None:
+                out[i] = v
+        return out
+
+    def ratio(self, numerator, denominator, *, mask=None, level: float = 0.95) -> tuple[float, float, float]:
+        """Point estimate sum(num)/sum(den) over the articles in ``mask`` and its percentile interval.
+
+        Replicates where the denominator is 0 (no article of the group drawn) are left out.
+        """
+        import numpy as np
+
+        num = np.asarray(numerator, dtype=float)
+        den = np.asarray(denominator, dtype=float)
+        if mask is not None:
+            num, den = np.where(mask, num, 0.0), np.where(mask, den, 0.0)
+        if den.sum() == 0:
+            return float("nan"), float("nan"), float("nan")
+        point = float(num.sum() / den.sum())
+        bn, bd = self.weights @ num, self.weights @ den
+        ok = bd > 0
+        if ok.sum() < 2 or np.count_nonzero(den) < 2:
+            return point, float("nan"), float("nan")
+        reps = bn[ok] / bd[ok]
+        a = (1 - level) / 2
+        return point, float(np.quantile(reps, a)), float(np.quantile(reps, 1 - a))
+
+    def ratio_difference(self, num_a, den_a, num_b, den_b, *, mask=None, level: float = 0.95) -> tuple[float, float, float]:
+        """(sum num_a / sum den_a) - (sum num_b / sum den_b) over the articles in ``mask``, with its interval
+        (both ratios from the same replicates, so their correlation is kept)."""
+        import numpy as np
+
+        arrs = [np.asarray(x, dtype=float) for x in (num_a, den_a, num_b, den_b)]
+        if mask is not None:
+            arrs = [np.where(mask, x, 0.0) for x in arrs]
+        na, da, nb, db = arrs
+        if da.sum() == 0 or db.sum() == 0:
+            return float("nan"), float("nan"), float("nan")
+        point = float(na.sum() / da.sum() - nb.sum() / db.sum())
+        bda, bdb = self.weights @ da, self.weights @ db
+        ok = (bda > 0) & (bdb > 0)
+        if ok.sum() < 2 or np.count_nonzero(da) < 2 or np.count_nonzero(db) < 2:
+            return point, float("nan"), float("nan")
+        reps = (self.weights @ na)[ok] / bda[ok] - (self.weights @ nb)[ok] / bdb[ok]
+        a = (1 - level) / 2
+        return point, float(np.quantile(reps, a)), float(np.quantile(reps, 1 - a))
+
+
+def _order(groups: pd.Series) -> list[str]:
+    from .groups import ordered_groups
+
+    return ordered_groups(groups)
+
+
+def _per_article(frame: pd.DataFrame, value: str | None = None) -> pd.Series:
+    """Per-article sums of ``value`` (or row counts when None)."""
+    if value is None:
+        return frame.groupby("article_id").size().astype(float)
+    return frame.groupby("article_id")[value].sum().astype(float)
+
+
+def group_voice_means(sentences: pd.DataFrame, score: str, groups: pd.Series, boot: ClusterBootstrap) -> pd.DataFrame:
+    """Mean sentence score by group and voice with cluster-bootstrap 95% intervals.
+
+    ``sentences``: ``Store.scored_sentences()``; ``groups``: article_id -> group
+    (:func:`analysis.groups.article_groups`). Columns: group, voice, scorer, n_articles,
+    n_outlets, n_sentences, mean, ci_low, ci_high.
+    """
+    import numpy as np
+
+    rows = []
+    gvec = np.array([groups.get(a) for a in boot.article_ids], dtype=object)
+    for group in _order(groups):
+        in_group = gvec == group
+        for voice in ("editorial", "quote"):
+            s = sentences[(sentences.voice == voice) & sentences.article_id.map(groups).eq(group) & sentences[score].notna()]
+            num, den = boot.vector(_per_article(s, score)), boot.vector(_per_article(s))
+            m, lo, hi = boot.ratio(num, den, mask=in_group)
+            arts = s.article_id.unique()
+            rows.append({"group": group, "voice": voice, "scorer": score, "n_articles": len(arts),
+                         "n_outlets": len(set(boot.outlet_codes[[boot.index[a] for a in arts]])) if len(arts) else 0,
+                         "n_sentences": len(s), "mean": m, "ci_low": lo, "ci_high": hi})
+    return pd.DataFrame(rows, columns=["group", "voice", "scorer", "n_articles", "n_outlets", "n_sentences", "mean",
+                                       "ci_low", "ci_high"])
+
+
+def group_sentiment_gap(sentences: pd.DataFrame, score: str, groups: pd.Series, boot: ClusterBootstrap) -> pd.DataFrame:
+    """Quoted minus editorial mean sentence score per group, with cluster-bootstrap 95% intervals.
+
+    Columns: group, scorer, n_articles (with both voices or either), n_quote, n_editorial (sentences),
+    gap, ci_low, ci_high. A gap above 0: the quoted voices are more positive than the journalist's.
+    """
+    import numpy as np
+
+    rows = []
+    gvec = np.array([groups.get(a) for a in boot.article_ids], dtype=object)
+    s_all = sentences[sentences[score].notna()]
+    for group in _order(groups):
+        s = s_all[s_all.article_id.map(groups).eq(group)]
+        q, e = s[s.voice == "quote"], s[s.voice == "editorial"]
+        gap, lo, hi = boot.ratio_difference(boot.vector(_per_article(q, score)), boot.vector(_per_article(q)),
+                                            boot.vector(_per_article(e, score)), boot.vector(_per_article(e)),
+                                            mask=gvec == group)
+        rows.append({"group": group, "scorer": score, "n_articles": s.article_id.nunique(), "n_quote": len(q),
+                     "n_editorial": len(e), "gap": gap, "ci_low": lo, "ci_high": hi})
+    return pd.DataFrame(rows, columns=["group", "scorer", "n_articles", "n_quote", "n_editorial", "gap", "ci_low", "ci_high"])
+
+
+def _groups_of(boot: ClusterBootstrap, groups: pd.Series):
+    import numpy as np
+
+    return np.array([groups.get(a) for a in boot.article_ids], dtype=object)
+
+
+def group_voice_shares(words: pd.DataFrame, groups: pd.Series, boot: ClusterBootstrap) -> pd.DataFrame:
+    """Share of each group's words in each voice kind, with cluster-bootstrap 95% intervals.
+
+    ``words``: :func:`segment_words` (segments with ``n_words`` and ``voice_kind``). Columns:
+    group, voice_kind, n_articles, words, total_words, share, ci_low, ci_high.
+    """
+    totals = boot.vector(words.groupby("article_id")["n_words"].sum())
+    gvec = _groups_of(boot, groups)
+    rows = []
+    art_group = words.article_id.map(groups)
+    for group in _order(groups):
+        mask = gvec == group
+        in_g = words[art_group == group]
+        for vk in sorted(words.voice_kind.unique()):
+            sub = in_g[in_g.voice_kind == vk]
+            num = boot.vector(sub.groupby("article_id")["n_words"].sum())
+            share, lo, hi = boot.ratio(num, totals, mask=mask)
+            rows.append({"group": group, "voice_kind": vk, "n_articles": int(mask.sum()), "words": int(sub.n_words.sum()),
+                         "total_words": int(totals[mask].sum()), "share": share, "ci_low": lo, "ci_high": hi})
+    return pd.DataFrame(rows, columns=["group", "voice_kind", "n_articles", "words", "total_words", "share", "ci_low", "ci_high"])
+
+
+def group_speakers(quotes: pd.DataFrame, words: pd.DataFrame, groups: pd.Series, names: pd.DataFrame, *,
+                   top: int = 10) -> pd.DataFrame:
+    """Who each group quotes: per group, the ``top`` speakers by share of the group's quoted words.
+
+    ``words``: :func:`segment_words`; ``names``: :func:`analysis.speakers.corpus_speaker_names`
+    (per-article canonical names unified across the corpus). Unattributed quotes and pronouns
+    that were not resolved count in the group's quoted words but are not ranked. Columns:
+    group, rank, speaker, quoted_words, share_of_quoted_words, n_articles, n_quotes,
+    group_quoted_words, group_articles.
+    """
+    from .speakers import GROUP_PRONOUNS, PERSON_PRONOUNS
+
+    alias = dict(zip(names.speaker, names.corpus_speaker))
+    q = words[(words.voice == "quote")].copy()
+    q["speaker"] = q.speaker.map(lambda s: alias.get(s, s) if isinstance(s, str) else None)
+    q["group"] = q.article_id.map(groups)
+    qq = quotes[quotes.kind.isin(["direct", "partial", "indirect", "embedded_post"]) & quotes.speaker.notna()].copy()
+    qq["speaker"] = qq.speaker.map(lambda s: alias.get(s, s))
+    qq["group"] = qq.article_id.map(groups)
+    skip = PERSON_PRONOUNS | GROUP_PRONOUNS
+    rows = []
+    for group in _order(groups):
+        g = q[q.group == group]
+        total = int(g.n_words.sum())
+        n_arts = int((groups == group).sum())
+        ranked = g[g.speaker.notna() & ~g.speaker.str.lower().isin(skip)].groupby("speaker").agg(
+            quoted_words=("n_words", "sum"), n_articles=("article_id", "nunique"))
+        nq = qq[qq.group == group].groupby("speaker").size()
+        ranked["n_quotes"] = nq.reindex(ranked.index).fillna(0).astype(int)
+        ranked = ranked.reset_index().sort_values(["quoted_words", "speaker"], ascending=[False, True]).head(top)
+        for rank, r in enumerate(ranked.itertuples(), start=1):
+            rows.append({"group": group, "rank": rank, "speaker": r.speaker, "quoted_words": int(r.quoted_words),
+                         "share_of_quoted_words": r.quoted_words / total if total else float("nan"),
+                         "n_articles": int(r.n_articles), "n_quotes": int(r.n_quotes), "group_quoted_words": total,
+                         "group_articles": n_arts})
+    return pd.DataFrame(rows, columns=["group", "rank", "speaker", "quoted_words", "share_of_quoted_words", "n_articles",
+                                       "n_quotes", "group_quoted_words", "group_articles"])
+
+
+def speakers_table(quotes: pd.DataFrame, words: pd.DataFrame, names: pd.DataFrame, groups: pd.Series | None = None) -> pd.DataFrame:
+    """One row per speaker unified across the corpus: the names merged, article and quote counts, quoted words,
+    and (with ``groups``) the groups that quote them.
+
+    Columns: speaker, names (variants as written by the splitter, most frequent first), mentions
+    (the mentions as written in the text), n_articles, n_quotes, n_direct, n_partial, n_indirect,
+    n_embedded_post, quoted_words, groups.
+    """
+    alias = dict(zip(names.speaker, names.corpus_speaker))
+    kinds = ("direct", "partial", "indirect", "embedded_post")
+    q = quotes[quotes.kind.isin(kinds) & quotes.speaker.notna()].copy()
+    q["corpus_speaker"] = q.speaker.map(lambda s: alias.get(s, s))
+    w = words[(words.voice == "quote") & words.speaker.notna()].copy()
+    w["corpus_speaker"] = w.speaker.map(lambda s: alias.get(s, s))
+    rows = []
+    qw = w.groupby("corpus_speaker")["n_words"].sum()
+    for spk, g in q.groupby("corpus_speaker", sort=False):
+        variants = g.speaker.value_counts()
+        mentions = g.speaker_mention.dropna().value_counts()
+        row = {"speaker": spk, "names": "; ".join(variants.index[:10]), "mentions": "; ".join(mentions.index[:10]),
+               "n_articles": g.article_id.nunique(), "n_quotes": len(g),
+               **{f"n_{k}": int((g.kind == k).sum()) for k in kinds}, "quoted_words": int(qw.get(spk, 0))}
+        if groups is not None:
+            gs = g.article_id.map(groups).value_counts()
+            row["groups"] = "; ".join(f"{k} ({v})" for k, v in gs.items())
+        rows.append(row)
+    cols = ["speaker", "names", "mentions", "n_articles", "n_quotes", *[f"n_{k}" for k in kinds], "quoted_words"]
+    cols += ["groups"] if groups is not None else []
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values(["quoted_words", "speaker"], ascending=[False, True], ignore_index=True)
+
+
+def group_density(terms: pd.DataFrame, words: pd.DataFrame, groups: pd.Series, boot: ClusterBootstrap) -> pd.DataFrame:
+    """Loaded terms per 1,000 words by group, voice and detector family, with cluster-bootstrap 95% intervals.
+
+    ``terms``: the store's ``terms`` table; ``words``: :func:`segment_words`. Families: ``lexicon``
+    (every lexicon category), ``scare quote``, ``learned`` (the learned detector's own words; a lexicon
+    match it confirms counts as lexicon), and each lexicon category. Columns: group, voice, family,
+    n_terms, n_words, n_articles, per_1000_words, ci_low, ci_high.
+    """
+    t = terms.copy()
+    t["family"] = t.detector.map(lambda d: "scare quote" if d == "scare quote" else ("learned" if d == "minilm-loaded" else "lexicon"))
+    gvec = _groups_of(boot, groups)
+    rows = []
+    families = [("lexicon", t.family == "lexicon"), ("scare quote", t.family == "scare quote"), ("learned", t.family == "learned")]
+    families += [(f"lexicon: {c}", (t.family == "lexicon") & (t.category == c)) for c in sorted(t.loc[t.family == "lexicon", "category"].unique())]
+    for group in _order(groups):
+        mask = gvec == group
+        for voice in ("editorial", "quote"):
+            wv = words[words.voice == voice]
+            den = boot.vector(wv.groupby("article_id")["n_words"].sum())
+            for fam, sel in families:
+                sub = t[sel & (t.voice == voice)]
+                num = boot.vector(sub.groupby("article_id").size().astype(float))
+                rate, lo, hi = boot.ratio(num * 1000.0, den, mask=mask)
+                rows.append({"group": group, "voice": voice, "family": fam, "n_terms": int(num[mask].sum()),
+                             "n_words": int(den[mask].sum()), "n_articles": int(mask.sum()), "per_1000_words": rate,
+                             "ci_low": lo, "ci_high": hi})
+    return pd.DataFrame(rows, columns=["group", "voice", "family", "n_terms", "n_words", "n_articles", "per_1000_words",
+                                       "ci_low", "ci_high"])
+
+
+def prevalence(hits: pd.DataFrame, articles: pd.DataFrame, boot: ClusterBootstrap, *, by: str = "month") -> pd.DataFrame:
+    """Share of articles per time bin that mention each item, with cluster-bootstrap 95% intervals.
+
+    ``hits``: rows (article_id, item) — an article mentions an item (a term, a speaker) when it
+    has such a row; ``articles``: ``Store.articles()``. Columns: period, item, n_articles,
+    n_mentioning, share, ci_low, ci_high. Articles without a date are left out.
+    """
+    from .groups import NO_DATE, article_groups
+
+    periods = article_groups(articles, by)
+    gvec = _groups_of(boot, periods)
+    rows = []
+    ones = boot.vector(pd.Series(1.0, index=articles.article_id))
+    for item in dict.fromkeys(hits["item"]):
+        has = boot.vector(pd.Series(1.0, index=hits.loc[hits["item"] == item, "article_id"].unique()))
+        for period in sorted(p for p in set(periods) if p != NO_DATE):
+            mask = gvec == period
+            share, lo, hi = boot.ratio(has, ones, mask=mask)
+            rows.append({"period": period, "item": item, "n_articles": int(mask.sum()), "n_mentioning": int(has[mask].sum()),
+                         "share": share, "ci_low": lo, "ci_high": hi})
+    return pd.DataFrame(rows, columns=["period", "item", "n_articles", "n_mentioning", "share", "ci_low", "ci_high"])
+
+
+def gap_model(sentences: pd.DataFrame, score: str, groups: pd.Series, articles: pd.DataFrame, *,
+              min_outlets: int = 10) -> pd.DataFrame:
+    """A model of the quoted − editorial gap that respects nesting, shown beside the bootstrap figure.
+
+    Each article with sentences in both voices gives one observation: its quoted mean minus its
+    editorial mean (so sentences never count as independent). With at least ``min_outlets``
+    outlets, a linear mixed model (statsmodels MixedLM, REML) ``gap ~ 0 + C(group)`` with a
+    random intercept per outlet estimates each group's gap; with fewer, ordinary least squares
+    with cluster-robust (by outlet when there are several, else heteroskedasticity-robust HC1)
+    standard errors. Columns: group, scorer, model, n_articles, n_outlets, gap, se, ci_low, ci_high, p_value.
+    """
+    import numpy as np
+    import statsmodels.formula.api as smf
+
+    s = sentences[sentences[score].notna()]
+    means = s.groupby(["article_id", "voice"])[score].mean().unstack("voice")
+    if "quote" not in means or "editorial" not in means:
+        return pd.DataFrame(columns=["group", "scorer", "model", "n_articles", "n_outlets", "gap", "se", "ci_low", "ci_high",
+                                     "p_value"])
+    gaps = (means["quote"] - means["editorial"]).dropna().rename("gap").reset_index()
+    outlet = dict(zip(articles.article_id, articles.outlet.fillna("(unknown outlet)")))
+    gaps["outlet"] = gaps.article_id.map(outlet)
+    gaps["group"] = gaps.article_id.map(groups).astype(str)
+    n_out = gaps.outlet.nunique()
+    rows = []
+    if len(gaps) < 3:
+        return pd.DataFrame(rows)
+    names = sorted(gaps.group.unique())
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if n_out >= min_outlets:
+            fit = smf.mixedlm("gap ~ 0 + C(group)", gaps, groups=gaps["outlet"]).fit(reml=True)
+            model = "MixedLM, random intercept per outlet"
+        else:
+            ols = smf.ols("gap ~ 0 + C(group)", gaps)
+            fit = (ols.fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(gaps.outlet)[0]}) if n_out > 1
+                   else ols.fit(cov_type="HC1"))
+            model = "OLS, " + ("cluster-robust SE by outlet" if n_out > 1 else "HC1 robust SE")
+    ci = fit.conf_int()
+    for g in names:
+        key = f"C(group)[{g}]"
+        if key not in fit.params:
+            continue
+        sub = gaps[gaps.group == g]
+        rows.append({"group": g, "scorer": score, "model": model, "n_articles": len(sub), "n_outlets": sub.outlet.nunique(),
+                     "gap": float(fit.params[key]), "se": float(fit.bse[key]), "ci_low": float(ci.loc[key, 0]),
+                     "ci_high": float(ci.loc[key, 1]), "p_value": float(fit.pvalues[key]) if np.isfinite(fit.pvalues[key]) else np.nan})
+    return pd.DataFrame(rows, columns=["group", "scorer", "model", "n_articles", "n_outlets", "gap", "se", "ci_low", "ci_high",
+                                       "p_value"])
+
+
+def speaker_score_means(sentences: pd.DataFrame, score: str, names: pd.DataFrame, boot: ClusterBootstrap, *,
+                        top: int = 20) -> pd.DataFrame:
+    """Mean score of the sentences carrying each speaker's quoted material, for the ``top`` speakers by sentences.
+
+    Speakers are unified across the corpus (``names``: :func:`analysis.speakers.corpus_speaker_names`);
+    a sentence counts for every speaker in its ``quoted_speakers``. Intervals: cluster bootstrap.
+    Columns: speaker, scorer, n_sentences, n_articles, mean, ci_low, ci_high (sorted by mean).
+    """
+    from .speakers import GROUP_PRONOUNS, PERSON_PRONOUNS
+
+    alias = dict(zip(names.speaker, names.corpus_speaker))
+    ex = sentences[sentences[score].notna()].explode("quoted_speakers").dropna(subset=["quoted_speakers"])
+    ex = ex.assign(speaker=ex.quoted_speakers.map(lambda s: alias.get(s, s)))
+    ex = ex[~ex.speaker.str.lower().isin(PERSON_PRONOUNS | GROUP_PRONOUNS)]
+    ex = ex.drop_duplicates(["article_id", "sentence", "speaker"])
+    counts = ex.groupby("speaker").size().sort_values(ascending=False)
+    rows = []
+    for spk in counts.index[:top]:
+        sub = ex[ex.speaker == spk]
+        m, lo, hi = boot.ratio(boot.vector(_per_article(sub, score)), boot.vector(_per_article(sub)))
+        rows.append({"speaker": spk, "scorer": score, "n_sentences": len(sub), "n_articles": sub.article_id.nunique(),
+                     "mean": m, "ci_low": lo, "ci_high": hi})
+    out = pd.DataFrame(rows, columns=["speaker", "scorer", "n_sentences", "n_articles", "mean", "ci_low", "ci_high"])
+    return out.sort_values(["mean", "speaker"], ignore_index=True)

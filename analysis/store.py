@@ -118,7 +118,10 @@ def stage_versions(settings: Settings, stages: Sequence[str]) -> dict[str, str]:
             return f"transformer-{settings.transformer_model}"
         from .lexicon import lexicon_files, lexicon_hash
 
-        return f"terms-{_code_hash('lexicon')}|lexicon-{lexicon_hash(lexicon_files(settings.lexicon_files))}|learned-{settings.learned}"
+        cal = Path(settings.model_dir) / "calibration.json"
+        cal_hash = hashlib.sha256(cal.read_bytes()).hexdigest()[:12] if cal.exists() else "none"
+        return (f"terms-{_code_hash('lexicon')}|lexicon-{lexicon_hash(lexicon_files(settings.lexicon_files))}"
+                f"|learned-{settings.learned}|calibration-{cal_hash}")
 
     full: dict[str, str] = {}
     for stage in STAGES:
@@ -326,7 +329,10 @@ def build(
             from .minilm import onnx_path
 
             onnx_path(settings.model_dir)  # export once here, not in every worker
-        plan = Plan(store=str(root.resolve()), stages=todo, versions=versions, settings=settings, lexicon=lexicon)
+        cal_path = Path(settings.model_dir) / "calibration.json"
+        calibration = json.loads(cal_path.read_text(encoding="utf-8")) if cal_path.exists() else None
+        plan = Plan(store=str(root.resolve()), stages=todo, versions=versions, settings=settings, lexicon=lexicon,
+                    calibration=calibration)
         report = BuildReport(store=root, articles=len(corpus), words=sum(a.n_words for a in corpus.articles),
                              skipped=len(corpus.skipped), seconds=0.0, shards=len(shards), computed_shards=len(todo))
         report.stages = {s: StageReport() for s in wanted}

@@ -16,7 +16,7 @@ ALLOWED_NOTEBOOK_METADATA = {"kernelspec", "language_info"}
 
 def test_notebooks_exist_and_are_numbered():
     assert [nb.name for nb in NOTEBOOKS] == ["01-corpus.ipynb", "02-voices.ipynb", "03-sentiment.ipynb",
-                                             "04-loaded-terms.ipynb", "05-explore.ipynb"]
+                                             "04-loaded-terms.ipynb", "05-explore.ipynb", "06-outlets.ipynb"]
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
@@ -72,9 +72,25 @@ def test_every_notebook_executes(regenerated):
     assert len(executed) == len(NOTEBOOKS)
     written = sorted(p.name for p in figures.iterdir())
     for name in ("01-corpus-overview", "02-voice-shares", "02-speakers", "02-quote-kinds", "03-voice-means",
-                 "04-density", "04-fightin-words"):
+                 "03-sentiment-gap", "03-speaker-means", "04-density", "04-fightin-words", "04-fightin-words-groups",
+                 "04-reporting-verbs", "04-prevalence"):
         assert f"{name}.png" in written and f"{name}.csv" in written and f"{name}.json" in written, name
     assert (figures / "articles" / "index.html").exists()
+    assert not any(n.startswith("06-") for n in written), "06 runs on the AllSides corpus only"
+    case = json.loads((executed[-1]).read_text(encoding="utf-8"))
+    assert "make figures CORPUS=" in json.dumps([c.get("outputs") for c in case["cells"]])  # 06 says how to run it, and stops
+
+
+def png_sizes(folder):
+    from PIL import Image
+
+    return {p.name: Image.open(p).size for p in folder.glob("*.png")}
+
+
+def test_every_figure_is_legible_in_size(regenerated):
+    figures, _ = regenerated
+    sizes = png_sizes(figures)
+    assert sizes and all(w <= 3000 and h <= 3000 for w, h in sizes.values()), sizes
 
 
 def test_reference_figures_have_not_drifted(regenerated):
@@ -97,3 +113,52 @@ def test_reference_figures_have_not_drifted(regenerated):
     not_regenerated = sorted(p.name for p in paths.FIGURES.glob("*.csv") if not (figures / p.name).exists())
     if not_regenerated:
         print(f"not regenerated here (shared data absent?): {', '.join(not_regenerated)}")
+
+
+def test_case_study_on_an_allsides_sample(tmp_path):
+    """06-outlets end to end on 45 AllSides articles (15 per side): every figure written, aggregates only, legible."""
+    import shutil
+
+    from conftest import shared_path
+
+    src = shared_path("allsides_baly2020", "jsons")
+    picked = {"left": 0, "center": 0, "right": 0}
+    sample = tmp_path / "allsides"
+    sample.mkdir()
+    for f in sorted(src.glob("*.json")):
+        side = json.loads(f.read_text(encoding="utf-8"))["bias_text"]
+        if picked.get(side, 99) < 15:
+            shutil.copy(f, sample / f.name)
+            picked[side] += 1
+        if all(v >= 15 for v in picked.values()):
+            break
+    out = tmp_path / "figures"
+    run_notebooks(corpus=sample, out=out, executed_dir=tmp_path / "executed", only=["06-outlets"])
+    written = {p.name for p in out.iterdir()}
+    for name in ("06-quoted-share", "06-speakers", "06-density", "06-sentiment-gap", "06-fightin-words", "06-coverage"):
+        assert f"{name}.png" in written and f"{name}.csv" in written, name
+    sizes = png_sizes(out)
+    assert all(w <= 3000 and h <= 3000 for w, h in sizes.values()), sizes
+    bodies = [json.loads(f.read_text(encoding="utf-8"))["content_original"] for f in sample.glob("*.json")]
+    sentences = [s.strip() for b in bodies for s in b.split(".") if len(s.split()) > 8]
+    for csv in out.glob("06-*.csv"):
+        text = csv.read_text(encoding="utf-8")
+        assert not any(s in text for s in sentences[:200]), f"{csv.name} carries article text"
+
+
+def test_committed_allsides_figures_are_aggregates_and_legible():
+    """figures/allsides/ (the case study on the full AllSides corpus) holds no article text, and every PNG is ≤ 3,000 px."""
+    from conftest import shared_path
+
+    folder = paths.FIGURES / "allsides"
+    assert sorted(p.stem for p in folder.glob("*.png")), "figures/allsides/ holds the case study's figures"
+    sizes = png_sizes(folder)
+    assert all(w <= 3000 and h <= 3000 for w, h in sizes.values()), sizes
+    src = shared_path("allsides_baly2020", "jsons")
+    sentences = []
+    for f in sorted(src.glob("*.json"))[::20]:
+        body = json.loads(f.read_text(encoding="utf-8"))["content_original"]
+        sentences += [s.strip() for s in body.split(".") if len(s.split()) > 8]
+    for csv in folder.glob("*.csv"):
+        text = csv.read_text(encoding="utf-8")
+        assert not any(s in text for s in sentences), f"{csv.name} carries article text"

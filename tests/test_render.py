@@ -111,3 +111,31 @@ def test_pages_in_a_real_browser(seed, seed_store, tmp_path):
     assert shot.returncode == 0 and SCREENSHOT.stat().st_size > 10_000
     index = run_chromium(exe, "--dump-dom", site[-1].as_uri(), tmp_path=tmp_path)
     assert f'href="{seed.id}.html"' in index.stdout
+
+
+def test_index_page_searches_and_filters_5000_articles(tmp_path):
+    """The index page: 5,000 articles, filters from the URL fragment, article text only ever as text."""
+    import re
+
+    from analysis.render import index_html
+
+    exe = chromium()
+    records = []
+    for i in range(5000):
+        records.append({"id": f"a{i}", "page": f"a{i}.html", "title": f"Story {i}" if i != 7 else "<script>alert(1)</script> & co",
+                        "outlet": "Daily" if i % 2 else "Weekly", "date": f"2020-01-{1 + i % 28:02d}",
+                        "group": ("left", "center", "right")[i % 3], "quotes": i % 5,
+                        "speakers": ["Xi Jinping"] if i % 10 == 0 else ["Jane Doe"], "terms": ["genocide"] if i % 7 == 0 else []})
+    page = tmp_path / "index.html"
+    page.write_text(index_html(records, group_label="bias_text"), encoding="utf-8")
+    assert "<script>alert" not in page.read_text(encoding="utf-8")
+    res = run_chromium(exe, "--dump-dom", page.as_uri() + "#group=left&speaker=xi%20jinping&term=genocide", tmp_path=tmp_path)
+    assert res.returncode == 0, res.stderr[-2000:]
+    ids = re.findall(r'<tr class="row" data-id="(a\d+)"', res.stdout)
+    expected = [f"a{i}" for i in range(5000) if i % 3 == 0 and i % 10 == 0 and i % 7 == 0]
+    assert ids == expected[:100] and f"{len(expected)} of 5000 articles" in res.stdout
+    everything = run_chromium(exe, "--dump-dom", page.as_uri(), tmp_path=tmp_path)
+    assert "5000 of 5000 articles (first 100 shown)" in everything.stdout
+    assert len(re.findall(r'<tr class="row"', everything.stdout)) == 100
+    evil = run_chromium(exe, "--dump-dom", page.as_uri() + "#q=alert", tmp_path=tmp_path)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in evil.stdout and "1 of 5000 articles" in evil.stdout

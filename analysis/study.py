@@ -1,0 +1,77 @@
+"""What every notebook starts from: a corpus's store, its articles, the groups to compare, the bootstrap.
+
+``study = open_study(corpus_path, group_by=group_by)`` opens (building what is missing) the
+annotation store of a corpus source and derives, once, what the comparative figures share:
+the articles with their metadata, each article's group (:mod:`analysis.groups`; capped to
+the largest groups plus "others" for figures), group sizes with small groups flagged, the
+cluster bootstrap's replicate weights (:class:`analysis.stats.ClusterBootstrap`), the words
+of each voice segment, and speaker names unified across the corpus.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import groups as groups_mod
+from . import stats
+from .speakers import corpus_speaker_names
+from .store import Store, open_store
+
+
+@dataclass
+class Study:
+    """A corpus's store and the derived inputs of its comparative figures (computed on first use)."""
+
+    store: Store
+    group_by: str
+    articles: pd.DataFrame
+    all_groups: pd.Series
+    groups: pd.Series
+    sizes: pd.DataFrame
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def bodies(self) -> dict[str, str]:
+        return self.store.bodies()
+
+    @cached_property
+    def boot(self) -> stats.ClusterBootstrap:
+        return stats.ClusterBootstrap(self.articles)
+
+    @cached_property
+    def words(self) -> pd.DataFrame:
+        """Voice segments with their words (:func:`analysis.stats.segment_words`)."""
+        return stats.segment_words(self.store.table("segments"), self.bodies)
+
+    @cached_property
+    def names(self) -> pd.DataFrame:
+        """Per-article speakers unified across the corpus (:func:`analysis.speakers.corpus_speaker_names`)."""
+        q = self.store.table("quotes")
+        q = q[q.kind.isin(["direct", "partial", "indirect", "embedded_post"]) & q.speaker.notna()]
+        return corpus_speaker_names(q.groupby("speaker").size().rename("n").reset_index())
+
+    def label(self) -> str:
+        """How the groups are described in titles ("year", "outlet", "bias_text")."""
+        return self.group_by
+
+
+def open_study(corpus_path: str | Path | None = None, *, group_by: str | None = None, **store_kwargs: Any) -> Study:
+    """Open a corpus's store (building what is missing) and derive its groups.
+
+    ``group_by``: a metadata column or time bin (None: :func:`analysis.groups.default_group_by`).
+    Errors: ValueError naming the columns one can group by.
+    """
+    store = open_store(corpus_path, **store_kwargs)
+    articles = store.articles()
+    group_by = group_by or groups_mod.default_group_by(articles)
+    all_groups = groups_mod.article_groups(articles, group_by)
+    capped = groups_mod.cap_groups(all_groups)
+    order = groups_mod.ordered_groups(capped)
+    capped = capped.astype(pd.CategoricalDtype(order)).astype(str).rename(group_by)
+    sizes = groups_mod.group_sizes(capped)
+    sizes = sizes.set_index("group").reindex(order).reset_index()
+    return Study(store=store, group_by=group_by, articles=articles, all_groups=all_groups, groups=capped, sizes=sizes)
