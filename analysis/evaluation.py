@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from .corpus import Article
+from .lexicon import CONTENT_POS
 from .quotes import split_voices
 
 _MARKS = "\"'“”‘’«»"
@@ -274,9 +275,6 @@ def _cached_word_probs(det, texts: list[str]) -> list[list[float]]:
 
 
 # ----------------------------------------------------------------------------- the learned detector's calibration
-
-#: Parts of speech the learned detector may flag (content words); function words, names and numbers never are.
-CONTENT_POS: tuple[str, ...] = ("NOUN", "VERB", "ADJ", "ADV")
 
 
 def _pos_of_words(tokens: pd.DataFrame, items: list[tuple[str, int, str]]) -> list[list[str]]:

@@ -267,6 +267,10 @@ def match_terms(
     return pd.DataFrame(rows, columns=FOUND_COLUMNS)
 
 
+#: Parts of speech the learned detector may flag (content words); function words, names and numbers never are.
+CONTENT_POS: tuple[str, ...] = ("NOUN", "VERB", "ADJ", "ADV")
+
+
 def content_learned(learned: pd.DataFrame, tokens: pd.DataFrame, *, threshold: float,
                     content_pos: Sequence[str]) -> pd.DataFrame:
     """The learned detector's words that count: probability at or above ``threshold`` and a content

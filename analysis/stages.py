@@ -220,7 +220,7 @@ def annotate(articles: pd.DataFrame, plan: Plan) -> ShardResult:
 
     if "terms" in need:
         with timed("terms"):
-            from .lexicon import attach_voices, content_learned, merge_learned, match_terms
+            from .lexicon import CONTENT_POS, attach_voices, content_learned, match_terms, merge_learned
 
             tokens = tokens if tokens is not None else existing.get("tokens")
             quotes = quotes if quotes is not None else existing.get("quotes")
@@ -231,7 +231,7 @@ def annotate(articles: pd.DataFrame, plan: Plan) -> ShardResult:
                 learned = learned if learned is not None else existing.get("learned_terms")
                 cal = plan.calibration or {}
                 learned = content_learned(learned, tokens, threshold=float(cal.get("threshold", 0.0)),
-                                          content_pos=tuple(cal.get("content_pos", ("NOUN", "VERB", "ADJ", "ADV"))))
+                                          content_pos=tuple(cal.get("content_pos", CONTENT_POS)))
                 found = merge_learned(found, learned)
             terms = attach_voices(found, segments)
             res.files["terms"] = to_parquet_bytes("terms", terms)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from .corpus import count_words
+from .groups import ordered_groups
 
 
 def segment_words(segments: pd.DataFrame, bodies: Mapping[str, str]) -> pd.DataFrame:
@@ -368,12 +369,6 @@ class ClusterBootstrap:
         return point, float(np.quantile(reps, a)), float(np.quantile(reps, 1 - a))
 
 
-def _order(groups: pd.Series) -> list[str]:
-    from .groups import ordered_groups
-
-    return ordered_groups(groups)
-
-
 def _per_article(frame: pd.DataFrame, value: str | None = None) -> pd.Series:
     """Per-article sums of ``value`` (or row counts when None)."""
     if value is None:
@@ -392,7 +387,7 @@ def group_voice_means(sentences: pd.DataFrame, score: str, groups: pd.Series, bo
 
     rows = []
     gvec = np.array([groups.get(a) for a in boot.article_ids], dtype=object)
-    for group in _order(groups):
+    for group in ordered_groups(groups):
         in_group = gvec == group
         for voice in ("editorial", "quote"):
             s = sentences[(sentences.voice == voice) & sentences.article_id.map(groups).eq(group) & sentences[score].notna()]
@@ -417,7 +412,7 @@ def group_sentiment_gap(sentences: pd.DataFrame, score: str, groups: pd.Series, 
     rows = []
     gvec = np.array([groups.get(a) for a in boot.article_ids], dtype=object)
     s_all = sentences[sentences[score].notna()]
-    for group in _order(groups):
+    for group in ordered_groups(groups):
         s = s_all[s_all.article_id.map(groups).eq(group)]
         q, e = s[s.voice == "quote"], s[s.voice == "editorial"]
         gap, lo, hi = boot.ratio_difference(boot.vector(_per_article(q, score)), boot.vector(_per_article(q)),
@@ -444,7 +439,7 @@ def group_voice_shares(words: pd.DataFrame, groups: pd.Series, boot: ClusterBoot
     gvec = _groups_of(boot, groups)
     rows = []
     art_group = words.article_id.map(groups)
-    for group in _order(groups):
+    for group in ordered_groups(groups):
         mask = gvec == group
         in_g = words[art_group == group]
         for vk in sorted(words.voice_kind.unique()):
@@ -477,7 +472,7 @@ def group_speakers(quotes: pd.DataFrame, words: pd.DataFrame, groups: pd.Series,
     qq["group"] = qq.article_id.map(groups)
     skip = PERSON_PRONOUNS | GROUP_PRONOUNS
     rows = []
-    for group in _order(groups):
+    for group in ordered_groups(groups):
         g = q[q.group == group]
         total = int(g.n_words.sum())
         n_arts = int((groups == group).sum())
@@ -541,7 +536,7 @@ def group_density(terms: pd.DataFrame, words: pd.DataFrame, groups: pd.Series, b
     rows = []
     families = [("lexicon", t.family == "lexicon"), ("scare quote", t.family == "scare quote"), ("learned", t.family == "learned")]
     families += [(f"lexicon: {c}", (t.family == "lexicon") & (t.category == c)) for c in sorted(t.loc[t.family == "lexicon", "category"].unique())]
-    for group in _order(groups):
+    for group in ordered_groups(groups):
         mask = gvec == group
         for voice in ("editorial", "quote"):
             wv = words[words.voice == voice]
