@@ -18,7 +18,14 @@ ROOT: Path = Path(__file__).resolve().parent.parent
 CORPUS: Path = ROOT / "corpus"
 ARTICLES: Path = CORPUS / "articles"
 LEXICONS: Path = CORPUS / "lexicons"
+#: Verbs of communication the voice splitter treats as speech cues (Levin 1993 §37, with its source per row).
+SPEECH_VERBS: Path = CORPUS / "verbs" / "speech_verbs.csv"
 NOTEBOOKS: Path = ROOT / "notebooks"
+DOCS: Path = ROOT / "docs"
+#: The written guide every coding sheet carries (analysis.coding).
+CODING_GUIDE: Path = DOCS / "coding-guide.md"
+#: Hand-coded gold sheets used by the tests and the validation notebook section.
+GOLD: Path = ROOT / "tests" / "gold"
 FIGURES: Path = ROOT / "figures"
 BENCH: Path = ROOT / "bench"
 BENCH_RESULTS: Path = BENCH / "results"

@@ -1,0 +1,469 @@
+"""Validation by hand coding: coding sheets out, coded sheets back in, tool-vs-human agreement.
+
+A researcher checks the tool on their own corpus before trusting it (Krippendorff 2018,
+*Content Analysis*, ch. 12): draw a seeded random sample of articles, code them by hand
+following a written guide (``docs/coding-guide.md``), compare the tool with the coders and
+the coders with each other.
+
+* :func:`sample_articles` — a seeded random sample of article ids.
+* :func:`export_sheet` — a coding sheet for the sample, as CSV files (``articles.csv``,
+  ``items.csv``, ``guide.md``) and one XLSX workbook (sheets ``guide``, ``articles``,
+  ``items``); ``shown=True`` pre-fills ``items`` with the tool's items (``tool_`` columns kept
+  for the record), otherwise ``items`` is empty and the tool's answers are blanked.
+* :func:`read_sheet` — a coded sheet (CSV or XLSX) back as items with character offsets;
+  every problem names the row (:class:`SheetError`).
+* :func:`tool_items` — the tool's items from an annotation store in the same form.
+* :func:`compare` — precision, recall and F1 per kind and speaker accuracy.
+* :func:`agreement` — Krippendorff's alpha between two or more coders (the ``krippendorff``
+  package, Castro 2017), per kind, on the characters of the coded articles.
+
+Items table (what :func:`read_sheet` and :func:`tool_items` return), one row per item:
+``article_id`` (str), ``kind`` (one of :data:`KINDS`), ``start``/``end`` (int, character
+offsets into the article body, end exclusive), ``text`` (str), ``speaker`` (str or None),
+``row`` (int, the sheet's row number: header = 1; tool items: None).
+
+Matching (:func:`match`): a tool item and a human item of the same article match when their
+spans overlap by at least half of the shorter one; pairs are taken greedily by overlap, each
+item matched at most once (one-to-one). ``direct``/``partial`` confusions are also reported
+merged as ``marked`` (any quotation in marks), since the boundary between a quoted clause and
+a quoted phrase is the least reliable part of the scheme.
+"""
+from __future__ import annotations
+
+import csv
+import random
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import paths
+from .corpus import Article
+
+#: What a coder may code, in the guide's order.
+KINDS: tuple[str, ...] = ("direct", "partial", "indirect", "title", "label", "loaded")
+#: Kinds whose items carry a speaker.
+SPEECH_KINDS: tuple[str, ...] = ("direct", "partial", "indirect")
+#: Kinds a sheet asks for unless told otherwise (quotations and quoted labels, no loaded terms).
+DEFAULT_KINDS: tuple[str, ...] = ("direct", "partial", "indirect", "title", "label")
+ITEM_COLUMNS: list[str] = ["article_id", "kind", "text", "occurrence", "speaker", "note"]
+TOOL_COLUMNS: list[str] = ["tool_kind", "tool_speaker", "tool_speaker_mention"]
+#: Minimum overlap, as a share of the shorter span, for two items to match.
+MIN_OVERLAP: float = 0.5
+
+
+class SheetError(ValueError):
+    """A coded sheet that cannot be read: names the file and the row (header = row 1)."""
+
+    def __init__(self, file: str | Path, row: int | None, reason: str) -> None:
+        self.file, self.row, self.reason = str(file), row, reason
+        super().__init__(f"{self.file}" + (f", row {row}" if row is not None else "") + f": {reason}")
+
+
+# ----------------------------------------------------------------------------- sample and export
+
+
+def sample_articles(article_ids: Sequence[str], n: int, *, seed: int = 0) -> list[str]:
+    """``n`` article ids drawn without replacement by ``random.Random(seed)``, in corpus order.
+
+    Raises ValueError when ``n`` exceeds the number of articles or is below 1.
+    """
+    ids = list(article_ids)
+    if not 1 <= n <= len(ids):
+        raise ValueError(f"cannot sample {n} of {len(ids)} articles")
+    chosen = set(random.Random(seed).sample(ids, n))
+    return [i for i in ids if i in chosen]
+
+
+def tool_items(quotes: pd.DataFrame, terms: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The tool's items in the items-table form.
+
+    ``quotes``: the store's quotes table (columns article_id, kind, start, end, text, speaker,
+    label); kinds map as direct/partial/indirect -> themselves, ``scare`` with label ``title``
+    -> ``title``, other ``scare`` -> ``label``, ``embedded_post`` -> ``direct``. ``terms`` (the
+    store's terms table, optional): lexicon and learned matches -> ``loaded``.
+    """
+    q = quotes
+    kind = q.kind.astype(str).map({"direct": "direct", "partial": "partial", "indirect": "indirect",
+                                   "embedded_post": "direct", "scare": "label"})
+    kind = kind.where(~((q.kind == "scare") & (q.label.astype("string") == "title")), "title")
+    out = pd.DataFrame({"article_id": q.article_id.astype(str), "kind": kind, "start": q.start.astype(int),
+                        "end": q.end.astype(int), "text": q.text.astype(str),
+                        "speaker": [s if isinstance(s, str) and s else None for s in q.speaker],
+                        "speaker_mention": [s if isinstance(s, str) and s else None for s in q.speaker_mention],
+                        "row": None})
+    frames = [out]
+    if terms is not None and len(terms):
+        t = terms[terms.source.isin(["lexicon", "learned"])] if "source" in terms.columns else terms
+        frames.append(pd.DataFrame({"article_id": t.article_id.astype(str), "kind": "loaded", "start": t.start.astype(int),
+                                    "end": t.end.astype(int), "text": t.text.astype(str), "speaker": None,
+                                    "speaker_mention": None, "row": None}))
+    items = pd.concat(frames, ignore_index=True)
+    return items.sort_values(["article_id", "start", "end", "kind"], kind="stable").reset_index(drop=True)
+
+
+def export_sheet(
+    articles: Sequence[Article],
+    out: str | Path,
+    *,
+    shown: bool = False,
+    items: pd.DataFrame | None = None,
+    kinds: Sequence[str] = DEFAULT_KINDS,
+    seed: int | None = None,
+    guide: str | Path = paths.CODING_GUIDE,
+) -> dict[str, Path]:
+    """Write a coding sheet for ``articles`` to the folder ``out``.
+
+    Files: ``articles.csv`` (article_id, title, text), ``items.csv`` (columns
+    :data:`ITEM_COLUMNS`, plus :data:`TOOL_COLUMNS` when ``shown``), ``guide.md`` (the coding guide
+    with a header naming the kinds to code, the sample's seed and size) and ``sheet.xlsx`` (the
+    same three as sheets). ``shown=True`` needs ``items`` (:func:`tool_items`) and pre-fills one
+    row per tool item of the asked ``kinds``; otherwise ``items.csv`` has the header only.
+    Returns {"articles", "items", "guide", "xlsx"} -> path. Raises ValueError for unknown kinds.
+    """
+    bad = [k for k in kinds if k not in KINDS]
+    if bad:
+        raise ValueError(f"unknown kinds {bad} (kinds: {', '.join(KINDS)})")
+    if shown and items is None:
+        raise ValueError("shown=True needs the tool's items (coding.tool_items)")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    arts = pd.DataFrame({"article_id": [a.id for a in articles], "title": [a.title or "" for a in articles],
+                         "text": [a.body for a in articles]})
+    rows = pd.DataFrame(columns=ITEM_COLUMNS + (TOOL_COLUMNS if shown else []))
+    if shown:
+        ids = set(arts.article_id)
+        it = items[items.article_id.isin(ids) & items.kind.isin(list(kinds))]
+        bodies = dict(zip(arts.article_id, arts.text))
+        rows = pd.DataFrame({
+            "article_id": it.article_id, "kind": it.kind, "text": it.text,
+            "occurrence": [_occurrence(bodies[a], t, s) for a, t, s in zip(it.article_id, it.text, it.start)],
+            "speaker": it.speaker, "note": "", "tool_kind": it.kind, "tool_speaker": it.speaker,
+            "tool_speaker_mention": it.speaker_mention})
+        rows["occurrence"] = rows.occurrence.map(lambda o: "" if o == 1 else str(o))
+    header = (f"kinds: {', '.join(kinds)}\nmode: {'tool items shown (correct, delete or add rows)' if shown else 'blank (tool items hidden)'}\n"
+              f"sample: {len(arts)} articles" + (f", seed {seed}" if seed is not None else "") + "\n\n")
+    guide_text = header + Path(guide).read_text(encoding="utf-8")
+    files = {"articles": out / "articles.csv", "items": out / "items.csv", "guide": out / "guide.md", "xlsx": out / "sheet.xlsx"}
+    arts.to_csv(files["articles"], index=False, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
+    rows.to_csv(files["items"], index=False, lineterminator="\n")
+    files["guide"].write_text(guide_text, encoding="utf-8")
+    with pd.ExcelWriter(files["xlsx"], engine="openpyxl") as xl:
+        pd.DataFrame({"guide": guide_text.split("\n")}).to_excel(xl, sheet_name="guide", index=False)
+        _xlsx_articles(arts).to_excel(xl, sheet_name="articles", index=False)
+        rows.to_excel(xl, sheet_name="items", index=False)
+    return files
+
+
+#: Excel's limit on one cell's text; longer bodies are split over rows at paragraph breaks.
+XLSX_CELL_CHARS: int = 32_000
+
+
+def _xlsx_articles(arts: pd.DataFrame) -> pd.DataFrame:
+    """The articles sheet for XLSX: a ``part`` column, bodies over :data:`XLSX_CELL_CHARS` split
+    into consecutive parts at paragraph (else line, else hard) breaks; joined, parts give the body."""
+    rows = []
+    for aid, title, text in zip(arts.article_id, arts.title, arts.text):
+        parts, rest = [], text
+        while len(rest) > XLSX_CELL_CHARS:
+            cut = rest.rfind("\n\n", 0, XLSX_CELL_CHARS)
+            cut = cut + 2 if cut > 0 else (rest.rfind("\n", 0, XLSX_CELL_CHARS) + 1 or XLSX_CELL_CHARS)
+            parts.append(rest[:cut])
+            rest = rest[cut:]
+        parts.append(rest)
+        rows.extend({"article_id": aid, "part": k + 1, "title": title, "text": p} for k, p in enumerate(parts))
+    return pd.DataFrame(rows, columns=["article_id", "part", "title", "text"])
+
+
+def _occurrence(body: str, text: str, start: int) -> int:
+    """Which occurrence of ``text`` in ``body`` starts at ``start`` (1-based; 1 if not found)."""
+    n, i = 1, body.find(text)
+    while 0 <= i < start:
+        i = body.find(text, i + 1)
+        if 0 <= i <= start:
+            n += 1
+    return n
+
+
+# ----------------------------------------------------------------------------- read back
+
+
+def _cell(v) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def read_sheet(path: str | Path, bodies: dict[str, str], *, kinds: Sequence[str] = KINDS) -> pd.DataFrame:
+    """A coded sheet (``items.csv``, or ``sheet.xlsx``'s ``items`` sheet) as an items table.
+
+    ``bodies``: {article_id: body} of the coded articles. Each row's ``text`` is located in its
+    article (the ``occurrence``-th match, 1 when empty; whitespace runs may differ from the body's,
+    and straight or curly marks are interchangeable). Raises :class:`SheetError` naming the file
+    and row for: a missing column, an unknown article or kind, an empty or unfound text, a bad
+    occurrence, a speaker on a title/label/loaded row. Empty rows are ignored.
+    """
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        frame = pd.read_excel(path, sheet_name="items", dtype=object)
+    else:
+        try:
+            frame = pd.read_csv(path, dtype=object, keep_default_na=False)
+        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise SheetError(path, None, f"not a readable CSV ({exc})") from exc
+    missing = [c for c in ("article_id", "kind", "text") if c not in frame.columns]
+    if missing:
+        raise SheetError(path, 1, f"missing column(s) {', '.join(missing)}")
+    rows = []
+    for i, rec in enumerate(frame.to_dict("records")):
+        row = i + 2
+        aid, kind, text = _cell(rec.get("article_id")).strip(), _cell(rec.get("kind")).strip().lower(), _cell(rec.get("text"))
+        speaker = _cell(rec.get("speaker")).strip() or None
+        occ = _cell(rec.get("occurrence")).strip()
+        if not aid and not kind and not text.strip():
+            continue
+        if aid not in bodies:
+            raise SheetError(path, row, f"unknown article_id {aid!r}")
+        if kind not in kinds:
+            raise SheetError(path, row, f"unknown kind {kind!r} (kinds: {', '.join(kinds)})")
+        if not text.strip():
+            raise SheetError(path, row, "empty text")
+        if speaker and kind not in SPEECH_KINDS:
+            raise SheetError(path, row, f"a {kind} has no speaker (got {speaker!r})")
+        if occ and not (occ.isdigit() and int(occ) >= 1):
+            raise SheetError(path, row, f"occurrence must be 1, 2, … (got {occ!r})")
+        span = locate(bodies[aid], text, int(occ) if occ else 1)
+        if span is None:
+            raise SheetError(path, row, f"text not found in article {aid}" + (f" (occurrence {occ})" if occ else "") + f": {text[:60]!r}")
+        rows.append({"article_id": aid, "kind": kind, "start": span[0], "end": span[1], "text": bodies[aid][span[0]:span[1]],
+                     "speaker": speaker, "row": row})
+    return pd.DataFrame(rows, columns=["article_id", "kind", "start", "end", "text", "speaker", "row"])
+
+
+_MARK_CLASS = {"'": "['‘’]", "‘": "['‘’]", "’": "['‘’]", '"': '["“”]', "“": '["“”]', "”": '["“”]'}
+
+
+def locate(body: str, text: str, occurrence: int = 1) -> tuple[int, int] | None:
+    """Offsets of the ``occurrence``-th match of ``text`` in ``body``: exact first, then
+    tolerant of whitespace runs and straight/curly marks. None when not found."""
+    text = text.strip()
+    i = -1
+    for _ in range(occurrence):
+        i = body.find(text, i + 1)
+        if i < 0:
+            break
+    if i >= 0:
+        return i, i + len(text)
+    parts = []
+    for ch in text:
+        parts.append(r"\s+" if ch.isspace() else _MARK_CLASS.get(ch, re.escape(ch)))
+    pattern = re.sub(r"(\\s\+)+", r"\\s+", "".join(parts))
+    matches = list(re.finditer(pattern, body))
+    if len(matches) >= occurrence:
+        m = matches[occurrence - 1]
+        return m.start(), m.end()
+    return None
+
+
+# ----------------------------------------------------------------------------- compare
+
+
+def match(tool: pd.DataFrame, human: pd.DataFrame, *, min_overlap: float = MIN_OVERLAP) -> list[tuple[int, int]]:
+    """One-to-one matches (tool row position, human row position) between two items tables
+    (same kind not required): overlap ≥ ``min_overlap`` × the shorter span, greedy by overlap."""
+    pairs = []
+    for aid, h in human.groupby("article_id", sort=False):
+        t = tool[tool.article_id == aid]
+        if t.empty:
+            continue
+        ts, te = t.start.to_numpy(), t.end.to_numpy()
+        for hi, hs, he in zip(h.index, h.start, h.end):
+            ov = np.minimum(te, he) - np.maximum(ts, hs)
+            short = np.maximum(np.minimum(te - ts, he - hs), 1)
+            for k in np.flatnonzero(ov >= min_overlap * short):
+                pairs.append((int(ov[k]), int(t.index[k]), int(hi)))
+    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+    used_t, used_h, out = set(), set(), []
+    for _, ti, hi in pairs:
+        if ti in used_t or hi in used_h:
+            continue
+        used_t.add(ti)
+        used_h.add(hi)
+        out.append((ti, hi))
+    return sorted(out)
+
+
+def same_speaker(a: str | None, b: str | None) -> bool:
+    """Whether two speaker names are the same source: equal after case folding, dropping titles,
+    a leading article and possessives, in any word order."""
+    from .speakers import _corpus_key
+
+    a = a if isinstance(a, str) and a.strip() else None
+    b = b if isinstance(b, str) and b.strip() else None
+    if a is None or b is None:
+        return a is None and b is None
+    strip = lambda s: re.sub(r"^(the|a|an)\s+", "", s.strip(), flags=re.I)  # noqa: E731
+    return _corpus_key(strip(a)) == _corpus_key(strip(b))
+
+
+def compare(tool: pd.DataFrame, human: pd.DataFrame, *, kinds: Sequence[str] | None = None) -> pd.DataFrame:
+    """Tool-vs-human precision, recall and F1 per kind, and speaker accuracy.
+
+    ``tool``, ``human``: items tables restricted to the same articles (the human sheet's).
+    ``kinds``: the kinds the sheet coded (default: those present in ``human``). A tool item
+    counts as a true positive for kind K when it matches (:func:`match`, within kind K) a human
+    item of kind K. Row ``marked`` merges direct and partial. ``speaker_accuracy``: among true
+    positives of speech kinds whose human item has a speaker, the share where the tool's speaker
+    is the same (:func:`same_speaker`); ``n_speaker`` their number.
+
+    Returns columns kind, n_human, n_tool, tp, precision, recall, f1, n_speaker, speaker_correct,
+    speaker_accuracy.
+    """
+    kinds = list(kinds) if kinds is not None else [k for k in KINDS if k in set(human.kind)]
+    ids = set(human.article_id) if len(human) else set()
+    tool = tool[tool.article_id.isin(ids)]
+    groups = [(k, [k]) for k in kinds]
+    if "direct" in kinds and "partial" in kinds:
+        groups.append(("marked", ["direct", "partial"]))
+    if all(k in kinds for k in SPEECH_KINDS):
+        groups.append(("all speech", list(SPEECH_KINDS)))
+    rows = []
+    for name, ks in groups:
+        t = tool[tool.kind.isin(ks)].reset_index(drop=True)
+        h = human[human.kind.isin(ks)].reset_index(drop=True)
+        pairs = match(t, h)
+        tp = len(pairs)
+        spk = [(t.speaker[ti], h.speaker[hi]) for ti, hi in pairs if ks[0] in SPEECH_KINDS and h.speaker[hi]]
+        correct = sum(same_speaker(a, b) for a, b in spk)
+        p = tp / len(t) if len(t) else float("nan")
+        r = tp / len(h) if len(h) else float("nan")
+        f1 = 2 * p * r / (p + r) if len(t) and len(h) and p + r > 0 else (0.0 if len(t) and len(h) else float("nan"))
+        rows.append({"kind": name, "n_human": len(h), "n_tool": len(t), "tp": tp, "precision": p, "recall": r, "f1": f1,
+                     "n_speaker": len(spk), "speaker_correct": correct,
+                     "speaker_accuracy": correct / len(spk) if spk else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def errors(tool: pd.DataFrame, human: pd.DataFrame, *, kinds: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every disagreement, for reading: missed (human only), extra (tool only), wrong speaker.
+
+    Columns: article_id, error ("missed" | "extra" | "speaker"), kind, start, end, text,
+    human_speaker, tool_speaker. Kinds are compared as in :func:`compare` (within each kind).
+    """
+    kinds = list(kinds) if kinds is not None else [k for k in KINDS if k in set(human.kind)]
+    tool = tool[tool.article_id.isin(set(human.article_id))]
+    out = []
+    for k in kinds:
+        t = tool[tool.kind == k].reset_index(drop=True)
+        h = human[human.kind == k].reset_index(drop=True)
+        pairs = match(t, h)
+        mt, mh = {a for a, _ in pairs}, {b for _, b in pairs}
+        for hi in range(len(h)):
+            if hi not in mh:
+                out.append((h.article_id[hi], "missed", k, h.start[hi], h.end[hi], h.text[hi], h.speaker[hi], None))
+        for ti in range(len(t)):
+            if ti not in mt:
+                out.append((t.article_id[ti], "extra", k, t.start[ti], t.end[ti], t.text[ti], None, t.speaker[ti]))
+        for ti, hi in pairs:
+            if k in SPEECH_KINDS and h.speaker[hi] and not same_speaker(t.speaker[ti], h.speaker[hi]):
+                out.append((h.article_id[hi], "speaker", k, h.start[hi], h.end[hi], h.text[hi], h.speaker[hi], t.speaker[ti]))
+    return pd.DataFrame(out, columns=["article_id", "error", "kind", "start", "end", "text", "human_speaker", "tool_speaker"])
+
+
+def agreement(codings: Sequence[pd.DataFrame], bodies: dict[str, str], *, kinds: Sequence[str] | None = None) -> pd.DataFrame:
+    """Krippendorff's alpha (nominal) between two or more codings of the same articles.
+
+    ``codings``: items tables (one per coder, or the tool as one more coder); only articles
+    present in every coding's sheet are compared — pass each coder's sheet restricted to the
+    doubly coded articles. Units are the non-space characters of those articles' bodies; per kind,
+    each coder's value for a character is 1 when one of their items of that kind covers it, else
+    0 (a unitizing reliability in the spirit of Krippendorff's u-alpha, computed as nominal alpha
+    over characters). Row ``any`` uses the kind itself as the value (0 = not coded). Returns
+    columns kind, alpha, n_units, n_coders. Needs the ``krippendorff`` package.
+    """
+    import krippendorff
+
+    if len(codings) < 2:
+        raise ValueError("agreement needs at least two codings")
+    ids = sorted(set.intersection(*[set(c.article_id) for c in codings]) & set(bodies))
+    kinds = list(kinds) if kinds is not None else [k for k in KINDS if any(k in set(c.kind) for c in codings)]
+    masks = {}
+    for aid in ids:
+        body = bodies[aid]
+        masks[aid] = np.array([not ch.isspace() for ch in body], dtype=bool)
+    rows = []
+    for name in [*kinds, "any"]:
+        data = []
+        for c in codings:
+            vec = []
+            for aid in ids:
+                v = np.zeros(len(bodies[aid]), dtype=float)
+                sub = c[(c.article_id == aid) & (c.kind.isin(kinds if name == "any" else [name]))]
+                for k, s, e in zip(sub.kind, sub.start, sub.end):
+                    v[s:e] = (kinds.index(k) + 1) if name == "any" else 1
+                vec.append(v[masks[aid]])
+            data.append(np.concatenate(vec) if vec else np.zeros(0))
+        matrix = np.vstack(data)
+        n_units = matrix.shape[1]
+        if n_units == 0 or len(np.unique(matrix)) < 2:
+            alpha = float("nan")
+        else:
+            alpha = float(krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal"))
+        rows.append({"kind": name, "alpha": alpha, "n_units": n_units, "n_coders": len(codings)})
+    return pd.DataFrame(rows)
+
+
+def read_sheets(files: Iterable[str | Path], bodies: dict[str, str]) -> pd.DataFrame:
+    """Several coded sheets concatenated (e.g. one per batch of articles), rows keep their row numbers."""
+    frames = [read_sheet(f, bodies) for f in files]
+    if not frames:
+        raise ValueError("no sheets given")
+    return pd.concat(frames, ignore_index=True)
+
+
+# ----------------------------------------------------------------------------- the workflow on a store
+
+
+def store_items(store, *, kinds: Sequence[str] = KINDS) -> pd.DataFrame:
+    """The tool's items from an annotation store (:class:`analysis.store.Store`): quotes, and the
+    loaded terms when ``loaded`` is among ``kinds`` and the terms table is built."""
+    quotes = store.table("quotes")
+    terms = store.table("terms") if "loaded" in kinds and store.has("terms") else None
+    items = tool_items(quotes, terms)
+    return items[items.kind.isin(list(kinds))].reset_index(drop=True)
+
+
+def export_for_store(store, out: str | Path, *, n: int, seed: int = 0, shown: bool = False,
+                     kinds: Sequence[str] = DEFAULT_KINDS) -> dict[str, Path]:
+    """:func:`export_sheet` for a seeded random sample of ``n`` articles of a store."""
+    articles = store.corpus()
+    chosen = set(sample_articles([a.id for a in articles], n, seed=seed))
+    sample = [a for a in articles if a.id in chosen]
+    items = store_items(store, kinds=kinds) if shown else None
+    return export_sheet(sample, out, shown=shown, items=items, kinds=kinds, seed=seed)
+
+
+def validate(tool: pd.DataFrame, codings: dict[str, pd.DataFrame], bodies: dict[str, str], *,
+             kinds: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
+    """The validation report: tool vs each coder, and agreement.
+
+    ``codings``: {coder name: items table from :func:`read_sheet`}. Returns {"scores": the
+    :func:`compare` rows with a ``coder`` column, "agreement": Krippendorff's alpha between the
+    coders (when two or more) on the articles every coder coded, with and without the tool as one
+    more coder (column ``with_tool``)}. ``kinds`` defaults to those any coder used.
+    """
+    kinds = list(kinds) if kinds is not None else [k for k in KINDS if any(k in set(c.kind) for c in codings.values())]
+    scores = [compare(tool, c, kinds=kinds).assign(coder=name) for name, c in codings.items()]
+    out = {"scores": pd.concat(scores, ignore_index=True)[["coder", *scores[0].columns.drop("coder")]]}
+    if len(codings) >= 2:
+        common = set.intersection(*[set(c.article_id) for c in codings.values()])
+        subsets = [c[c.article_id.isin(common)] for c in codings.values()]
+        a = agreement(subsets, bodies, kinds=kinds).assign(with_tool=False)
+        b = agreement([*subsets, tool[tool.article_id.isin(common)]], bodies, kinds=kinds).assign(with_tool=True)
+        out["agreement"] = pd.concat([a, b], ignore_index=True).assign(n_articles=len(common))
+    return out
