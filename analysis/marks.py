@@ -47,11 +47,20 @@ class MarkIssue:
     issue: str  # "stray closing mark" | "unclosed at paragraph end" | ...
 
 
+#: Invisible characters that count as space next to a mark (a zero-width space before an opening
+#: mark must not turn it into a closing one).
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+
+
+def _space(c: str) -> bool:
+    return c.isspace() or c in ZERO_WIDTH
+
+
 def _flanks(text: str, i: int) -> tuple[bool, bool]:
     prev = text[i - 1] if i > 0 else "\n"
     nxt = text[i + 1] if i + 1 < len(text) else "\n"
-    left = (prev.isspace() or prev in _OPEN_CONTEXT) and not nxt.isspace()
-    right = (not prev.isspace()) and (nxt.isspace() or nxt in _CLOSE_CONTEXT)
+    left = (_space(prev) or prev in _OPEN_CONTEXT) and not _space(nxt)
+    right = (not _space(prev)) and (_space(nxt) or nxt in _CLOSE_CONTEXT)
     return left, right
 
 
@@ -65,8 +74,32 @@ def _is_apostrophe(text: str, i: int, open_single: bool) -> bool:
         return True  # China’s, don't, rock’n’roll
     if ch in ("'", "’") and nxt.isdigit() and not prev.isalnum():
         return True  # ’90s
-    if prev in "sSzZ" and not nxt.isalnum() and not open_single:
-        return True  # horses’ carrots, Jesus’ words
+    if prev in "sSzZ" and not nxt.isalnum():
+        if not open_single:
+            return True  # horses’ carrots, Jesus’ words
+        # inside a single-quoted span: a plural possessive when a word follows and the quote can
+        # still close later in the paragraph (‘a blow to the farmers’ income’)
+        j = i + 1
+        while j < len(text) and text[j] in " \t":
+            j += 1
+        if j < len(text) and text[j].isalpha() and text[j].islower() and _closes_later(text, j, ch):
+            return True
+    return False
+
+
+def _closes_later(text: str, start: int, ch: str) -> bool:
+    """Whether a closing single mark like ``ch`` follows in the same paragraph."""
+    end = text.find("\n", start)
+    end = len(text) if end < 0 else end
+    glyphs = ("’",) if ch == "’" else ("'", "’")
+    for g in glyphs:
+        k = text.find(g, start, end)
+        while k >= 0:
+            prev = text[k - 1]
+            nxt = text[k + 1] if k + 1 < len(text) else "\n"
+            if not _space(prev) and not (prev.isalnum() and nxt.isalnum()) and (_space(nxt) or nxt in _CLOSE_CONTEXT):
+                return True
+            k = text.find(g, k + 1, end)
     return False
 
 
@@ -102,8 +135,9 @@ def scan_marks(text: str, *, exclude: list[tuple[int, int]] | None = None) -> tu
         off, style, piece_start, parts, children = stack.pop()
         parts = parts + [(piece_start, end_mark)]
         parts = [(s, e) for s, e in parts if e > s]
-        if not parts:
-            parts = [(off + 1, off + 1)]
+        if not any(text[s:e].strip().strip(ZERO_WIDTH) for s, e in parts):
+            issues.append(MarkIssue(off, text[off], "empty quotation"))
+            return
         span = MarkSpan(open=off, close=end_excl, style=style, parts=parts, unclosed=unclosed, nested=children)
         if stack:
             stack[-1][4].append(span)

@@ -30,24 +30,16 @@ if TYPE_CHECKING:  # spaCy is imported where documents are parsed, not to read a
     from spacy.tokens import Doc, Span, Token
 
 from .corpus import Article
+from .marks import ZERO_WIDTH as _ZERO_WIDTH
 from .marks import MarkIssue, MarkSpan, scan_marks
 from .sentences import paragraph_spans, sentence_spans
-from .speakers import SpeakerIndex, mention_span
+from .speakers import SpeakerIndex, mention_span, name_phrase
+from .verbs import cue_lemmas, reporting_lemmas
 
-#: Verbs that introduce quoted speech (lemmas). Evaluative ones are kept on purpose:
-#: "slammed", "extolled" are cues too, and issue 4's reporting-verb profile reads them.
-SPEECH_LEMMAS: frozenset[str] = frozenset(
-    """
-    say tell write add ask insist concede explain claim state note reply respond answer quote argue
-    warn declare announce continue recall remark tweet post comment acknowledge admit deny suggest
-    urge call describe assert contend maintain stress emphasise emphasize observe report whisper shout
-    yell exclaim murmur joke quip boast tout slam blast extol praise accuse decry criticise criticize
-    condemn complain confirm predict promise vow pledge agree testify counter retort interject lament
-    muse wonder scoff snap proclaim mention clarify caution advise reiterate repeat inform assure
-    reveal disclose allege speculate hint imply indicate conclude roar chant scream plead beg demand
-    told dub label brand term
-    """.split()
-) - {"told", "dub", "label", "brand", "term"}
+#: Verbs that introduce quoted speech (lemmas): the speech-verb list (:mod:`analysis.verbs`,
+#: Levin 1993 ch. 37 plus news reporting verbs, each with its source). Evaluative ones are kept on
+#: purpose: "slammed", "extolled" are cues too, and issue 4's reporting-verb profile reads them.
+SPEECH_LEMMAS: frozenset[str] = cue_lemmas()
 #: Quoting verbs that may attribute a quoted fragment they do not govern in the parse
 #: ("… as “legitimate”, saying they should be …"). Evaluative or commissive verbs
 #: ("pledged his support … the “Genocide Games”") attribute only what they govern.
@@ -57,17 +49,15 @@ FRAGMENT_LEMMAS: frozenset[str] = frozenset(
     respond answer ask tweet post comment term label brand dub
     """.split()
 ) & SPEECH_LEMMAS
-#: Verbs whose clausal complement is reported speech.
-INDIRECT_LEMMAS: frozenset[str] = frozenset(
-    """
-    say tell claim insist argue state report announce warn add explain note suggest deny admit confirm
-    acknowledge allege assert contend maintain stress emphasise emphasize predict promise vow pledge
-    accuse reveal disclose concede reply respond write tweet post agree complain declare indicate
-    reiterate repeat recall testify insist threaten caution
-    """.split()
-)
-#: Verbs whose direct object is the reported content ("Russia has denied any plans …").
-OBJECT_CONTENT_LEMMAS: frozenset[str] = frozenset({"deny", "admit", "confirm", "acknowledge", "announce", "reject"})
+#: Verbs whose clausal complement is reported speech (``use`` = quote+reported in the list).
+INDIRECT_LEMMAS: frozenset[str] = reporting_lemmas()
+#: Verbs whose direct object is the reported content ("Russia has denied any plans …", "declared
+#: COVID-19 a pandemic", "alleged Iranian involvement"); an object that only points back ("announced
+#: this change", "did not deny the suggestion") is not content (:func:`_contentful`).
+OBJECT_CONTENT_LEMMAS: frozenset[str] = frozenset(
+    {"deny", "admit", "confirm", "announce", "reject", "declare", "report", "allege", "claim", "reveal", "disclose"})
+#: Verbs whose object and infinitive are the reported content ("asked Zelensky to investigate …").
+DIRECTIVE_LEMMAS: frozenset[str] = frozenset({"ask", "order", "urge", "instruct", "tell", "advise", "warn", "call"})
 #: Verbs whose infinitive complement is reported content ("vowed to retaliate").
 XCOMP_CONTENT_LEMMAS: frozenset[str] = frozenset({"promise", "vow", "pledge", "threaten"})
 #: Nouns that announce a quoted title ("his favorite book is “One Hundred Years of Solitude”").
@@ -75,9 +65,22 @@ TITLE_CUES: frozenset[str] = frozenset(
     """
     book novel film movie song album show series play report article documentary poem episode
     column essay title titled entitled memoir opera musical painting exhibition podcast magazine
-    newspaper paper headline slogan hashtag
+    newspaper paper headline slogan hashtag website site blog app game programme program plan campaign
+    initiative project sculpture artwork installation channel
     """.split()
 )
+#: Nouns a quoted proper name may stand next to ("the ship “Ever Given”", "a robot named “Pepper”").
+NAME_NOUNS: frozenset[str] = frozenset(
+    """
+    ship vessel boat yacht ferry tanker submarine robot dog cat horse animal operation mission storm
+    hurricane typhoon cyclone rocket spacecraft probe satellite aircraft plane jet drone train locomotive
+    car tank nickname codename pseudonym alias brand band team restaurant bar hotel company firm
+    """.split()
+)
+#: Verbs that give something a name; a quote they govern without a speaking subject is a name.
+NAMING_LEMMAS: frozenset[str] = frozenset({"name", "call", "christen", "nickname", "title", "entitle", "rename", "know"})
+#: Verbs that grade or rate; the quoted grade is a label, not speech ("rated the bonds “junk”").
+RATING_LEMMAS: frozenset[str] = frozenset({"rate", "grade", "classify", "designate", "score", "rank"})
 _SMALL_WORDS = frozenset("a an the of and or in on at to for with by from as is not but nor vs".split())
 KINDS: tuple[str, ...] = ("direct", "partial", "indirect", "scare", "embedded_post")
 
@@ -139,6 +142,7 @@ class _Index:
         self.starts = [t.idx for t in doc]
         self.spans = sorted(spans)
         self.span_starts = [s for s, _ in self.spans]
+        self.speakers: SpeakerIndex | None = None
 
     def tokens(self, start: int, end: int) -> list[Token]:
         i = bisect.bisect_left(self.starts, start)
@@ -179,20 +183,55 @@ def _according_to(tokens: list[Token]) -> list[tuple[Token, Token]]:
 
 
 def _subject(verb: Token) -> Token | None:
-    """Subject of a verb, climbing through participles and infinitives (… , saying …)."""
+    """Subject of a verb, climbing through participles, infinitives and conjuncts (… , saying …).
+
+    A speech verb coordinated with a verb inside reported content ("X said the placard read
+    «…» and added: «…»") takes the subject of the outer speech verb, not the inner one's; a speech
+    verb under "X quoted Y as saying" takes Y (see :func:`_quoted_as`).
+    """
     v = verb
     for _ in range(6):
-        for child in v.children:
-            if child.dep_ in ("nsubj", "nsubjpass"):
-                if child.tag_ in ("WP", "WDT") and v.dep_ == "relcl":
-                    return v.head
-                return child
+        quoted = _quoted_as(v)
+        if quoted is not None:
+            return quoted[0]
+        subjects = [c for c in v.children if c.dep_ in ("nsubj", "nsubjpass")]
+        if subjects:
+            child = max(subjects, key=lambda c: (c.ent_type_ == "PERSON", c.pos_ == "PROPN", c.pos_ != "PUNCT" and len(c.text) > 2, -c.i))
+            if child.tag_ in ("WP", "WDT") and v.dep_ == "relcl":
+                return v.head
+            return child
         if v.dep_ == "acl" and v.head.pos_ in ("NOUN", "PROPN"):
+            if v.tag_ == "VBG" and v.i > 0 and v.doc[v.i - 1].text == ",":
+                # ", saying …" after a noun is a participle of the clause, not a modifier of the noun
+                h = v.head
+                while h.pos_ not in ("VERB", "AUX") and h.head is not h:
+                    h = h.head
+                if h.pos_ in ("VERB", "AUX") and h is not v:
+                    v = h
+                    continue
             return v.head
+        if v.dep_ == "conj" and _speech(v) and not _speech(v.head) and v.head.dep_ == "ccomp" and _speech(v.head.head):
+            v = v.head.head
+            continue
         if v.dep_ in ("advcl", "xcomp", "conj", "pcomp", "ccomp", "prep") and v.head is not v:
             v = v.head
             continue
         break
+    return None
+
+
+def _speech(tok: Token) -> bool:
+    return tok.lemma_.lower() in SPEECH_LEMMAS and (tok.pos_ == "VERB" or tok.tag_.startswith("VB"))
+
+
+def _quoted_as(verb: Token) -> tuple[Token, Token | None] | None:
+    """(person, medium) for a speech verb under "MEDIUM quoted PERSON as saying …"."""
+    if verb.dep_ == "pcomp" and verb.head.lower_ == "as" and verb.head.head.lemma_.lower() == "quote":
+        q = verb.head.head
+        obj = next((c for c in q.children if c.dep_ in ("dobj", "nsubjpass")), None)
+        if obj is not None:
+            subj = next((c for c in q.children if c.dep_ == "nsubj"), None)
+            return obj, subj
     return None
 
 
@@ -233,9 +272,11 @@ def _joins_clause(cue: Token, verbs: set[Token]) -> bool:
 
 
 def _adjacent_name(verb: Token, index: _Index, lo: int, hi: int) -> Token | None:
-    """Fallback when the parse gives no subject: a name or pronoun right next to the verb."""
+    """Fallback when the parse gives no subject: a name or pronoun right next to the verb, or a
+    noun phrase the verb governs after it in inverted order ("…,” tweeted former executive Ken Gude)."""
     doc = verb.doc
-    for j in (verb.i + 1, verb.i - 1):
+    addressee_verb = verb.lemma_.lower() in ("tell", "inform", "assure", "advise", "warn", "ask", "brief", "remind")
+    for j in ((verb.i - 1,) if addressee_verb else (verb.i + 1, verb.i - 1)):
         if 0 <= j < len(doc) and lo <= doc[j].idx < hi and not index.quoted(doc[j].idx):
             if doc[j].pos_ in ("PROPN", "PRON") and doc[j].lower_ not in ("it",):
                 # take the head of a multi-token name
@@ -243,6 +284,14 @@ def _adjacent_name(verb: Token, index: _Index, lo: int, hi: int) -> Token | None
                 while tok.dep_ in ("compound", "flat") and tok.head.pos_ == "PROPN":
                     tok = tok.head
                 return tok
+    for child in verb.rights:
+        if not (lo <= child.idx < hi) or index.quoted(child.idx):
+            continue
+        deps = ("attr", "npadvmod", "dep", "appos", "oprd", "nsubj") if addressee_verb else (
+            "dobj", "attr", "npadvmod", "dep", "appos", "oprd", "nsubj", "dative")
+        if child.dep_ in deps and child.pos_ in ("PROPN", "NOUN"):
+            if child.pos_ == "PROPN" or any(c.dep_ in ("det", "poss", "compound", "amod") for c in child.children):
+                return child
     return None
 
 
@@ -258,6 +307,8 @@ class _Attribution:
 def _attribute_with_cue(cue: Token, index: _Index, lo: int, hi: int) -> _Attribution | None:
     lemma = cue.lemma_.lower()
     if lemma == "quote":
+        if any(c.dep_ == "agent" for c in cue.children) or cue.tag_ == "VBN" and not any(c.dep_ == "dobj" for c in cue.children):
+            return None  # "…, as quoted by Greek Reporter": the medium, not the speaker
         obj = next((c for c in cue.children if c.dep_ in ("dobj", "nsubjpass")), None)
         subj = next((c for c in cue.children if c.dep_ == "nsubj"), None)
         if obj is not None:
@@ -266,6 +317,11 @@ def _attribute_with_cue(cue: Token, index: _Index, lo: int, hi: int) -> _Attribu
             text = cue.text + (" … as " + as_saying.text if as_saying is not None else "")
             return _Attribution(obj, cue, text, medium=medium)
     subj = _subject(cue)
+    quoted_as = _quoted_as(cue)
+    if quoted_as is not None and quoted_as[1] is not None:
+        return _Attribution(quoted_as[0], cue, cue.text, medium=mention_span(quoted_as[1]).text)
+    if subj is not None and subj.lower_ == "it" and index.speakers is not None and index.speakers.resolve_token(subj) is not None:
+        return _Attribution(subj, cue, cue.text)
     if subj is None or index.quoted(subj.idx) or subj.lower_ in ("it", "there", "that", "which", "this"):
         subj = _adjacent_name(cue, index, lo, hi)
     if subj is None:
@@ -314,6 +370,70 @@ def _colon_lead_in(tokens: list[Token], index: _Index, lo: int, hi: int) -> _Att
         if subj is not None and lo <= subj.idx < hi and subj.lower_ not in ("it", "there", "this", "that"):
             return _Attribution(subj, verb, verb.text)
     return _lead_in_speaker(tokens, index)
+
+
+def _speech_events(doc: Doc, index: _Index) -> list[tuple[Token, Token]]:
+    """(speech verb, subject) for every speech verb outside quotes whose subject the parse gives,
+    in text order: the speakers a later floating quote may continue, and names for the entity index."""
+    out = []
+    for tok in doc:
+        if _is_cue(tok) and not index.quoted(tok.idx):
+            subj = _subject(tok)
+            if subj is not None and not index.quoted(subj.idx) and subj.pos_ in ("PROPN", "PRON", "NOUN"):
+                out.append((tok, subj))
+    return out
+
+
+def _speech_word(word: str) -> bool:
+    """Whether a word form is (an inflection of) a speech verb: said, says, told, added …"""
+    w = word.lower()
+    forms = {w, w[:-1], w[:-2], w[:-3]} | ({"say"} if w in ("said", "says") else set()) | ({"tell"} if w in ("told", "tells") else set())
+    return bool(forms & SPEECH_LEMMAS) or w in ("according",)
+
+
+def _is_clause(tokens: list[Token]) -> bool:
+    """Whether quoted tokens form a clause of their own: a verb at the top of the quote's own
+    tree with its subject inside the quote ("… said the roof fell in and “everyone started screaming”")."""
+    inside = {t.i for t in tokens}
+    for t in tokens:
+        if t.head.i not in inside or t.head is t:
+            if t.pos_ in ("VERB", "AUX") and any(c.dep_ in ("nsubj", "nsubjpass", "expl") and c.i in inside for c in t.children):
+                return True
+    return False
+
+
+def _name_label(m: MarkSpan, content: str, index: _Index) -> tuple[str, str] | None:
+    """(method, label) when a quote is a name or a grade rather than speech: right after a naming
+    participle without a speaking subject ("a robot named “Pepper”", "the vessel, called “Sea
+    Star”"), after a noun that takes names ("the ship “Ever Given”"), or governed by a rating verb
+    ("rated the bonds “junk”")."""
+    doc = index.doc
+    toks = [t for t in index.tokens(m.start, m.end) if not t.is_punct]
+    if not toks or len(content.split()) > 6:
+        return None
+    i = toks[0].i - 1
+    while i >= 0 and (doc[i].is_punct or doc[i].is_space or doc[i].pos_ == "DET"):
+        i -= 1
+    if i < 0:
+        return None
+    prev = doc[i]
+    capital = content[:1].isupper()
+    if prev.lemma_.lower() in NAMING_LEMMAS and (prev.tag_ == "VBN" or prev.dep_ in ("acl", "amod")) \
+            and not any(c.dep_ in ("nsubj", "agent") for c in prev.children):
+        return ("named", "name" if capital else "scare")  # "a program called “Learning Together”", "a pattern called a “glider”"
+    if capital and prev.pos_ == "NOUN" and prev.lemma_.lower() in NAME_NOUNS and doc[i + 1].idx >= m.open:
+        return ("name next to a noun", "name")
+    for t in toks:
+        h = t
+        for _ in range(4):
+            if h.head is h:
+                break
+            h = h.head
+            if h.lemma_.lower() in RATING_LEMMAS and h.pos_ == "VERB":
+                return ("graded", "scare")
+            if h.pos_ == "VERB":
+                break
+    return None
 
 
 def _is_title(content: str, before: str) -> bool:
@@ -392,7 +512,15 @@ def split_voices(article: Article, *, doc: Doc | None = None,
     posts = find_embedded_posts(body)
     marks, issues = scan_marks(body, exclude=[(s, e) for s, e, *_ in posts])
     index = _Index(doc, [(m.open, m.close) for m in marks] + [(s, e) for s, e, *_ in posts])
-    speakers = SpeakerIndex(doc, quoted=index.quoted)
+    events = _speech_events(doc, index)
+    extra = []
+    for _verb, subj in events:
+        if subj.pos_ == "PROPN":
+            extra.append(name_phrase(subj))
+        extra.extend(name_phrase(c) for c in subj.children if c.dep_ == "appos" and c.pos_ == "PROPN")
+    speakers = SpeakerIndex(doc, quoted=index.quoted, extra=extra)
+    index.speakers = speakers
+    event_starts = [v.idx for v, _ in events]
     sents = sentences if sentences is not None else sentence_spans(body)
     sent_starts = [s for s, _ in sents]
     paras = paragraph_spans(body)
@@ -417,14 +545,31 @@ def split_voices(article: Article, *, doc: Doc | None = None,
         if att is not None:
             span = mention_span(att.speaker_tok)
             q.speaker_mention = span.text
-            q.speaker = speakers.resolve(span)
+            q.speaker = speakers.resolve_token(att.speaker_tok)
+            if q.speaker is None:  # "it" with no organisation to refer to
+                q.speaker_mention = None
+                return q
+            q.cue = att.cue_text
             if att.cue is not None:
-                q.cue = att.cue_text
                 q.cue_start, q.cue_end = att.cue.idx, att.cue.idx + len(att.cue.text)
-            else:
-                q.cue = att.cue_text
             q.medium, q.addressee = att.medium, att.addressee
         return q
+
+    def previous_speech(offset: int, last: Quote | None) -> Quote | _Attribution | None:
+        """The speaker a floating quote continues: the later of the last attributed quote and the
+        last reported-speech verb before it, in the same or the previous paragraph."""
+        k = bisect.bisect_left(event_starts, offset) - 1
+        ev = events[k] if k >= 0 else None
+        here = para_index(offset)
+        best = None
+        if last is not None and para_index(last.mark_start or 0) >= here - 1:
+            best = last
+        if ev is not None and para_index(ev[0].idx) >= here - 1 and not index.quoted(ev[0].idx):
+            own_cue = best is not None and best.cue_start == ev[0].idx
+            if not own_cue and (best is None or ev[0].idx > (best.mark_end or 0)):
+                if ev[1].lower_ not in ("it", "there", "this", "that", "which"):
+                    best = _Attribution(ev[1], ev[0], ev[0].text)
+        return best
 
     prev_close = -1
     last_attributed: Quote | None = None
@@ -440,15 +585,28 @@ def split_voices(article: Article, *, doc: Doc | None = None,
         content = body[m.start : m.end]
         after_tokens = index.tokens(m.close, max(hi, m.close))
         before_tokens = index.tokens(lo, m.open)
-        stripped = before.rstrip()
+        stripped = before.rstrip().rstrip(_ZERO_WIDTH).rstrip()
         clause_start = (not stripped) or stripped[-1] in ":,—–;"
         if _is_title(content, before):
             quotes.append(make(m, "scare", None, "quoted title", label="title"))
             prev_close = m.close
             continue
+        named = _name_label(m, content, index)
+        if named is not None:
+            quotes.append(make(m, "scare", None, named[0], label=named[1]))
+            prev_close = m.close
+            continue
         first_alpha = next((c for c in content if c.isalpha()), "")
         n_words = len(content.split())
-        sentence_like = clause_start and (not first_alpha or first_alpha.isupper() or (bool(stripped) and n_words >= 4))
+        clausal = n_words >= 3 and _is_clause(index.tokens(m.start, m.end))
+        sentence_like = (clause_start and (not first_alpha or first_alpha.isupper() or (bool(stripped) and n_words >= 4))) or clausal
+        after_word = re.match(r"[ \t]*([A-Za-z]+)", body[m.close : m.close + 40])
+        if sentence_like and not clausal and n_words <= 5 and content.rstrip()[-1:] not in ".,!?;:…" and after_word is not None \
+                and after_word.group(1).islower() and not _speech_word(after_word.group(1)):
+            # a quoted name or term that is the subject of the journalist's sentence ("“Build Back Better” is …")
+            quotes.append(make(m, "scare", None, "quoted noun phrase", label="name" if content[:1].isupper() else "scare"))
+            prev_close = m.close
+            continue
         if sentence_like:
             att = None
             method = ""
@@ -465,6 +623,16 @@ def split_voices(article: Article, *, doc: Doc | None = None,
             if att is None and stripped.endswith(":"):
                 att = _colon_lead_in(before_tokens, index, lo, m.open)
                 method = "colon lead-in"
+            if att is None and not stripped and m.open <= p_lo and para_index(m.open) > 0:
+                # a quote opening its paragraph after a lead-in ending with a colon ("And from X:")
+                q_lo, q_hi = paras[para_index(m.open) - 1]
+                lead_text = body[q_lo:q_hi].rstrip()
+                if lead_text.endswith(":") and q_hi > prev_close:
+                    l_ss, _ = _sentence_of(sents, sent_starts, q_hi - 1)
+                    l_lo = max(l_ss, q_lo, prev_close)
+                    toks = index.tokens(l_lo, q_hi)
+                    att = _find_attribution(toks, index, l_lo, q_hi, prefer="last") or _colon_lead_in(toks, index, l_lo, q_hi)
+                    method = "lead-in paragraph"
             tail_end = min(next_open, p_hi_close)
             tail = body[m.close : tail_end]
             if att is None and tail.lstrip().startswith(("—", "–", "-")):
@@ -472,13 +640,16 @@ def split_voices(article: Article, *, doc: Doc | None = None,
                 _, stop = _sentence_of(sents, sent_starts, dash)
                 att = _lead_in_speaker(index.tokens(dash + 1, min(stop, tail_end)), index)
                 method = "dash attribution"
+            prev = previous_speech(m.open, last_attributed) if att is None else None
             if att is not None:
                 q = make(m, "direct", att, method)
-            elif last_attributed is not None and para_index(last_attributed.mark_start or 0) >= para_index(m.open) - 1:
+            elif isinstance(prev, Quote):
                 q = make(m, "direct", None, "continues previous speaker")
-                q.speaker, q.speaker_mention = last_attributed.speaker, last_attributed.speaker_mention
-                q.cue, q.cue_start, q.cue_end = last_attributed.cue, last_attributed.cue_start, last_attributed.cue_end
-                q.medium = last_attributed.medium
+                q.speaker, q.speaker_mention = prev.speaker, prev.speaker_mention
+                q.cue, q.cue_start, q.cue_end = prev.cue, prev.cue_start, prev.cue_end
+                q.medium = prev.medium
+            elif prev is not None:
+                q = make(m, "direct", prev, "continues reported speech")
             else:
                 q = make(m, "direct", None, "unattributed")
         else:
@@ -498,9 +669,13 @@ def split_voices(article: Article, *, doc: Doc | None = None,
                     break
             if att is None:
                 for tok, pobj in _according_to([t for t in whole if not index.quoted(t.idx)]):
+                    if tok.left_edge.idx <= m.open < tok.right_edge.idx + len(tok.right_edge.text):
+                        continue  # the quote is part of "according to …" itself
                     att = _Attribution(pobj, tok, "according to")
                     break
             q = make(m, "partial", att, "cue in sentence") if att is not None else make(m, "scare", None, "no speaker", label="scare")
+            if q.kind == "partial" and q.speaker is None:
+                q = make(m, "scare", None, "no speaker", label="scare")
         if q.speaker is not None and q.kind in ("direct", "partial"):
             last_attributed = q
         quotes.append(q)
@@ -514,9 +689,9 @@ def split_voices(article: Article, *, doc: Doc | None = None,
 def _indirect_speech(article: Article, doc: Doc, index: _Index, speakers: SpeakerIndex, found: list[Quote]) -> list[Quote]:
     """Reported speech without marks: speech verb + clausal complement (or object for denials)."""
     body = article.body
-    blocked = [(q.mark_start, q.mark_end) for q in found if q.kind in ("direct", "embedded_post")]
+    blocked = _Intervals((q.mark_start, q.mark_end) for q in found if q.kind in ("direct", "embedded_post"))
     out: list[Quote] = []
-    taken: list[tuple[int, int]] = []
+    taken = _Intervals()
     for verb in doc:
         lemma = verb.lemma_.lower()
         if lemma not in INDIRECT_LEMMAS or not (verb.pos_ == "VERB" or verb.tag_.startswith("VB")):
@@ -525,24 +700,34 @@ def _indirect_speech(article: Article, doc: Doc, index: _Index, speakers: Speake
             continue
         comp: Span | None = None
         ccomp = next((c for c in verb.children if c.dep_ == "ccomp"), None)
+        if ccomp is not None and doc[ccomp.left_edge.i].lower_ in ("wherein", "whereby", "where", "when"):
+            ccomp = None  # a relative clause parsed as a complement ("wrote an article, wherein …")
+        obj = next((c for c in verb.children if c.dep_ == "dobj"), None)
+        xcomp = next((c for c in verb.children if c.dep_ in ("xcomp", "oprd")), None)
         if ccomp is not None:
             comp = doc[ccomp.left_edge.i : ccomp.right_edge.i + 1]
-        elif lemma in OBJECT_CONTENT_LEMMAS:
-            obj = next((c for c in verb.children if c.dep_ == "dobj"), None)
-            if obj is not None:
-                comp = doc[obj.left_edge.i : obj.right_edge.i + 1]
-        elif lemma == "accuse":
-            obj = next((c for c in verb.children if c.dep_ == "dobj"), None)
-            of = next((c for c in verb.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+        elif lemma in ("accuse", "blame"):
+            prep_word = "of" if lemma == "accuse" else "for"
+            of = next((c for c in verb.children if c.dep_ == "prep" and c.lower_ == prep_word), None)
+            if of is None and obj is not None:  # "accused the minister of hiding …": "of" on the object
+                of = next((c for c in obj.children if c.dep_ == "prep" and c.lower_ == prep_word), None)
             if obj is not None and of is not None:
                 comp = doc[min(obj.left_edge.i, of.i) : of.right_edge.i + 1]
-        elif lemma in XCOMP_CONTENT_LEMMAS:
-            x = next((c for c in verb.children if c.dep_ == "xcomp"), None)
-            if x is not None:
-                comp = doc[x.left_edge.i : x.right_edge.i + 1]
+        elif obj is not None and xcomp is not None and lemma in DIRECTIVE_LEMMAS:
+            comp = doc[obj.left_edge.i : xcomp.right_edge.i + 1]  # "asked Zelensky to investigate …"
+        elif obj is not None and lemma in OBJECT_CONTENT_LEMMAS and _contentful(obj):
+            end = xcomp.right_edge.i if xcomp is not None and xcomp.i > obj.i else obj.right_edge.i
+            comp = doc[obj.left_edge.i : end + 1]  # "declared COVID-19 a pandemic", "alleged Iranian involvement"
+        elif xcomp is not None and not any(c.dep_ == "nsubjpass" for c in verb.children) and xcomp.i > verb.i:
+            comp = doc[xcomp.left_edge.i : xcomp.right_edge.i + 1]  # "vowed to retaliate", "reported wanting …"
+        if comp is None and verb.dep_ in ("parataxis", "advcl") and not any(c.dep_ in ("ccomp", "dobj", "xcomp") for c in verb.children):
+            comp = _parenthetical_content(verb)  # "If these findings are accurate, scientists say, containing …"
         if comp is None:
             continue
         toks = list(comp)
+        if toks and toks[0].i < verb.i:
+            # a relative pronoun before the verb ("which NASA said might take place") is not content
+            toks = [t for t in toks if t.i > verb.i] if all(t.tag_ in ("WDT", "WP") or t.is_punct for t in toks if t.i < verb.i) else toks
         while toks and (toks[0].dep_ == "mark" and toks[0].lower_ in ("that", "whether", "if") or toks[0].is_punct or toks[0].is_space):
             toks = toks[1:]
         while toks and (toks[-1].is_punct or toks[-1].is_space) and toks[-1].text not in ("”", "’", '"', "'"):
@@ -550,22 +735,137 @@ def _indirect_speech(article: Article, doc: Doc, index: _Index, speakers: Speake
         if len([t for t in toks if not t.is_punct]) < 2:
             continue
         s, e = toks[0].idx, toks[-1].idx + len(toks[-1].text)
-        if s < verb.idx:
+        if s < verb.idx and verb.dep_ not in ("parataxis", "advcl"):
             continue  # complement before the verb is a direct-quote attribution pattern
-        if any(bs < e and s < be for bs, be in blocked) or any(ts < e and s < te for ts, te in taken):
+        if blocked.overlaps(s, e) or taken.overlaps(s, e):
             continue
-        if any(index.quoted(t.idx) for t in toks) and all(index.quoted(t.idx) or t.is_punct for t in toks):
-            continue
+        words = [t for t in toks if not t.is_punct]
+        if any(index.quoted(t.idx) for t in words) and sum(not index.quoted(t.idx) for t in words) < 3:
+            continue  # the content is a quotation but for a word or two: the partial quote carries it
+        nxt = toks[-1].i + 1
+        while nxt < len(doc) and doc[nxt].is_space:
+            nxt += 1
+        if nxt < len(doc) and doc[nxt].is_quote and nxt + 1 < len(doc) and index.quoted(doc[nxt + 1].idx) and len(words) <= 3:
+            continue  # "arguing Trump was “sowing chaos …”": the quote carries the content
         subj = _subject(verb)
-        if subj is None or subj.lower_ in ("it", "there") or index.quoted(subj.idx):
+        if subj is None or subj.lower_ == "there" or index.quoted(subj.idx):
             continue
+        speaker = speakers.resolve_token(subj)
+        if speaker is None:
+            continue
+        quoted_as = _quoted_as(verb)
+        medium = mention_span(quoted_as[1]).text if quoted_as is not None and quoted_as[1] is not None else None
         span = mention_span(subj)
-        q = Quote(article.id, "indirect", s, e, body[s:e], speaker=speakers.resolve(span), speaker_mention=span.text,
+        q = Quote(article.id, "indirect", s, e, body[s:e], speaker=speaker, speaker_mention=span.text,
                   cue=verb.text, cue_start=verb.idx, cue_end=verb.idx + len(verb.text), method="reporting verb + complement",
-                  parts=[(s, e)])
+                  parts=[(s, e)], medium=medium)
         out.append(q)
-        taken.append((s, e))
+        taken.add(s, e)
+    for acc, pobj in _according_to([t for t in doc if t.lower_ == "according"]):
+        if index.quoted(acc.idx):
+            continue
+        piece = _according_content(acc)
+        if piece is None:
+            continue
+        s, e = piece
+        if blocked.overlaps(s, e) or taken.overlaps(s, e):
+            continue
+        to = doc[acc.i + 1]
+        span = mention_span(pobj)
+        speaker = speakers.resolve_token(pobj)
+        if speaker is None:
+            continue
+        out.append(Quote(article.id, "indirect", s, e, body[s:e], speaker=speaker, speaker_mention=span.text,
+                         cue="according to", cue_start=acc.idx, cue_end=to.idx + len(to.text), method="according to",
+                         parts=[(s, e)]))
+        taken.add(s, e)
     return out
+
+
+_POINTER_NOUNS = frozenset("suggestion claim claims report reports change move decision news allegation allegations matter idea".split())
+
+
+def _contentful(obj: Token) -> bool:
+    """Whether a verb's object states content rather than pointing back to it ("this change",
+    "the suggestion", "it")."""
+    if obj.pos_ == "PRON":
+        return False
+    dets = [c for c in obj.children if c.dep_ == "det"]
+    if any(d.lower_ in ("this", "that", "these", "those") for d in dets):
+        return False
+    words = [t for t in obj.subtree if not t.is_punct and t.dep_ != "det"]
+    if obj.lemma_.lower() in _POINTER_NOUNS and len(words) <= 2:
+        return False
+    return len(words) >= 2 or obj.pos_ == "PROPN"
+
+
+def _parenthetical_content(verb: Token) -> Span | None:
+    """The clause a parenthetical speech verb comments on ("…, scientists say, containing …"):
+    the head clause without the verb's own phrase (the longer side)."""
+    doc = verb.doc
+    head = verb.head
+    if head is verb:
+        return None
+    lo, hi = head.left_edge.i, head.right_edge.i
+    v_lo, v_hi = verb.left_edge.i, verb.right_edge.i
+    pieces = [p for p in ((lo, v_lo - 1), (v_hi + 1, hi)) if p[1] >= p[0]]
+    if not pieces:
+        return None
+    a, b = max(pieces, key=lambda p: sum(1 for t in doc[p[0] : p[1] + 1] if not t.is_punct))
+    return doc[a : b + 1]
+
+
+class _Intervals:
+    """Disjoint character ranges with an overlap test in O(log n) (so reported speech stays linear)."""
+
+    def __init__(self, ranges=()) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for s, e in sorted(ranges):
+            self.add(s, e)
+
+    def add(self, s: int, e: int) -> None:
+        i = bisect.bisect_left(self.starts, s)
+        self.starts.insert(i, s)
+        self.ends.insert(i, e)
+
+    def overlaps(self, s: int, e: int) -> bool:
+        i = bisect.bisect_left(self.starts, e)  # ranges starting before e
+        # ranges are disjoint and sorted, so their ends are too: look at the last few before e
+        for k in range(i - 1, max(-1, i - 4), -1):
+            if self.ends[k] > s:
+                return True
+        return False
+
+
+def _according_content(acc: Token) -> tuple[int, int] | None:
+    """Offsets of what "according to X" attributes: the clause it modifies, without the
+    attribution phrase (the longer side when the phrase sits in the middle)."""
+    doc = acc.doc
+    head = acc.head
+    for _ in range(4):
+        if head.pos_ in ("VERB", "AUX") or head.head is head:
+            break
+        head = head.head
+    sent = head.sent
+    lo, hi = head.left_edge.i, head.right_edge.i
+    lo, hi = max(lo, sent.start), min(hi, sent.end - 1)
+    a_lo, a_hi = acc.left_edge.i, acc.right_edge.i
+    left = (lo, a_lo - 1)
+    right = (a_hi + 1, hi)
+    pieces = [p for p in (left, right) if p[1] >= p[0]]
+    if not pieces:
+        return None
+    size = lambda p: sum(1 for t in doc[p[0] : p[1] + 1] if not t.is_punct)  # noqa: E731
+    a, b = max(pieces, key=size)
+    toks = [t for t in doc[a : b + 1]]
+    while toks and (toks[0].is_punct or toks[0].is_space):
+        toks = toks[1:]
+    while toks and (toks[-1].is_punct or toks[-1].is_space) and toks[-1].text not in ("”", "’", '"', "'"):
+        toks = toks[:-1]
+    if len([t for t in toks if not t.is_punct]) < 2:
+        return None
+    return toks[0].idx, toks[-1].idx + len(toks[-1].text)
 
 
 # --------------------------------------------------------------------------- segments

@@ -53,7 +53,17 @@ NEWS_ABBREVIATIONS: frozenset[str] = frozenset(
     ala ariz ark calif colo conn del fla ga ill ind kan ky la md mass mich minn miss mo mont
     neb nev okla ore pa tenn tex va vt wash wis wyo
     u.s u.k u.n u.s.a e.u d.c e.s.t p.s.t c.s.t e.d.t p.d.t a.m p.m no nos vs approx est
-    e.g i.e etc cf al fig
+    e.g i.e etc cf al fig lbs oz
+    """.split()
+)
+#: Abbreviations that are also English words ("fell ill.", "a near miss.", "said no."): written in
+#: lower case and followed by a capitalised word they end the sentence; as abbreviations they are
+#: capitalised ("Ill.", "Miss.", "No. 5") or followed by a number or a lower-case word.
+WORD_ABBREVIATIONS: frozenset[str] = frozenset(
+    """
+    ill miss mass wash ore no sun sat wed mar rev sec fig est gen det col cal con pa mo la al ind
+    tex neb fla conn del ga md mich minn mont nev okla tenn va vt wis wyo ala ariz ark colo kan ky
+    co sept dec jan feb apr jun jul aug oct nov mon tue thu fri
     """.split()
 )
 
@@ -87,6 +97,24 @@ def tokenizer() -> PunktSentenceTokenizer:
 
 
 _CLOSERS = "”’\"'»)]"
+_WORD_ABBREV = re.compile(r"(?<![\w.])([a-z]+)\.(?=\s+[\"“‘']?[A-Z])")
+
+
+def _split_word_abbreviations(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Split after a lower-case word that is also an abbreviation when a capitalised word follows
+    ("The senator fell ill. Doctors said …": Punkt keeps "ill." as Illinois)."""
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        cuts = [m.end() for m in _WORD_ABBREV.finditer(text, s, e) if m.group(1) in WORD_ABBREVIATIONS]
+        start = s
+        for c in cuts:
+            if c < e:
+                out.append((start, c))
+                start = c
+                while start < e and text[start].isspace():
+                    start += 1
+        out.append((start, e))
+    return [(a, b) for a, b in out if b > a]
 
 
 def _fix_quote_boundaries(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -132,7 +160,7 @@ def sentence_spans(text: str, *, start: int = 0, end: int | None = None) -> list
     for ps, pe in paragraph_spans(text[start:end]):
         para = text[start + ps : start + pe]
         spans = list(tok.span_tokenize(para, realign_boundaries=True))
-        spans = _merge_attributions(para, _fix_quote_boundaries(para, spans))
+        spans = _merge_attributions(para, _fix_quote_boundaries(para, _split_word_abbreviations(para, spans)))
         out.extend((start + ps + s, start + ps + e) for s, e in spans)
     return out
 

@@ -1,19 +1,49 @@
-"""Canonical speaker names within one article.
+"""Speaker resolution: who a quote's speaker mention refers to, within one article and across a corpus.
 
-"Chinese President Xi Jinping" and later "Xi" are one person, "Xi Jinping"; a
-descriptor such as "the Russian leader" resolves to the person the article
-introduced as Russian; a pronoun to the nearest preceding person. The mention
-as written is always kept next to the canonical name.
+Within one article, an **entity index** (:class:`SpeakerIndex`) lists the people,
+organisations and places the article names: named entities (spaCy NER: PERSON, ORG, GPE) plus
+every name the splitter finds as the subject of a speech verb (``extra`` names: a person NER
+missed, "said Ines Duarte"). A mention is resolved by these rules, in order; the mention as
+written is always kept next to the result (``Quote.speaker_mention``):
+
+1. **A name in the phrase.** Title + name ("Health Minister Lena Vossberg"), role + name
+   ("Ghana's coach Kwame Boateng", "co-founder Jonas Berg"), apposition ("Its spokesperson,
+   Hana Wirth," / "Hana Wirth, its spokesperson,") and possessive phrases ("the singer's
+   longtime bandmate Dario Kent") yield the named person; a name inside a possessor ("the
+   singer's") never does. Shorter names join the longest name containing their words ("Xi" ->
+   "Xi Jinping", "Ford" -> "Ford Motor Company"); accents are ignored ("Erdogan" = "Erdoğan").
+2. **Role nouns that refer back.** Each entity keeps the roles it was introduced with (nouns
+   before the name or in apposition: "minister", "health minister", "coach", "chief of staff").
+   "The minister" / "the coach" resolves to the most recently mentioned entity holding that role.
+   Generic company nouns ("the company", "the firm", "the carmaker") resolve to the most recent
+   organisation mentioned in the last :data:`ROLE_WINDOW` sentences. A nationality descriptor
+   ("the Russian leader") resolves to the person introduced with that nationality.
+3. **Pronouns** (he/she/him/her/his; "it" for organisations) resolve only to a compatible
+   antecedent: a person (for he/she) or an organisation (for it) whose gender, when known, agrees.
+   Gender comes from titles and gendered role nouns already seen (Mr, Mrs, Ms, spokeswoman,
+   chairman, queen …) and from pronouns already resolved to that entity. Among compatible
+   entities mentioned in the last :data:`PRONOUN_WINDOW` sentences (outside quotes), the one in
+   the most recent sentence wins; within a sentence the grammatical subject, then the first
+   mentioned (a salience ranking after Lappin & Leass 1994; Hobbs 1978). With no compatible
+   antecedent the pronoun stays as written ("she") rather than a guess.
+4. Otherwise the mention as written, without determiner, titles or possessive; a phrase without
+   a proper noun is lower-cased so roles are spelled one way ("Critics" = "critics").
+
+Across a corpus, :func:`corpus_speaker_names` unifies the per-article names.
 """
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # spaCy is imported where documents are parsed, not to read a store
+    import pandas as pd
     from spacy.tokens import Doc, Span, Token
 
 TITLES: frozenset[str] = frozenset(
@@ -23,75 +53,248 @@ TITLES: frozenset[str] = frozenset(
     gen gen. general lt lt. col col. colonel maj maj. major capt capt. captain sgt sgt. sergeant
     officer detective chief judge justice mayor king queen prince princess pope ambassador
     spokesman spokeswoman spokesperson chairman chairwoman chair ceo director leader sir dame lord lady
+    madam madame miss
     """.split()
 )
 _TITLE_KEYS = frozenset(t.rstrip(".") for t in TITLES)
+#: Words that make a person's gender known (titles and gendered role nouns).
+FEMALE_WORDS: frozenset[str] = frozenset(
+    """
+    mrs ms miss madam madame dame lady queen princess duchess countess empress baroness spokeswoman
+    chairwoman congresswoman businesswoman councilwoman actress sister mother wife daughter woman girl
+    grandmother aunt niece widow nun
+    """.split()
+)
+MALE_WORDS: frozenset[str] = frozenset(
+    """
+    mr sir lord king prince duke emperor baron spokesman chairman congressman businessman councilman
+    brother father husband son man boy grandfather uncle nephew widower monk
+    """.split()
+)
+FEMALE_PRONOUNS: frozenset[str] = frozenset({"she", "her", "hers", "herself"})
+MALE_PRONOUNS: frozenset[str] = frozenset({"he", "him", "his", "himself"})
 PERSON_PRONOUNS: frozenset[str] = frozenset({"he", "she", "him", "her"})
 GROUP_PRONOUNS: frozenset[str] = frozenset({"they", "them", "it", "we", "i", "you"})
+#: Nouns that refer back to the last organisation mentioned ("the company said").
+ORG_NOUNS: frozenset[str] = frozenset(
+    """
+    company firm corporation business carmaker automaker airline bank retailer manufacturer
+    broadcaster publisher insurer lender startup conglomerate
+    """.split()
+)
+#: Platforms that NER glues to a following name ("on Twitter West accused …").
+MEDIA_WORDS: frozenset[str] = frozenset("twitter facebook instagram youtube tiktok telegram weibo linkedin reddit".split())
+#: Modifiers that do not make a role a different one ("the former minister" is the minister).
+NEUTRAL_MODIFIERS: frozenset[str] = frozenset("former new current then top senior outgoing incoming acting interim".split())
+#: Nouns for documents and media whose words are their author's ("a poll published by NBC News",
+#: "a statement which said", "a report citing the mayor's office").
+DOCUMENT_NOUNS: frozenset[str] = frozenset(
+    """
+    statement report poll survey study post tweet video videos filing letter memo document release
+    announcement book paper data analysis interview article
+    """.split()
+)
+#: How many sentences back a role noun or pronoun may look for its antecedent.
+ROLE_WINDOW: int = 6
+PRONOUN_WINDOW: int = 4
 _POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
 _DETERMINERS = ("the ", "a ", "an ", "The ", "A ", "An ")
+_ROLE_SUFFIX = re.compile(r"(?:ist|er|or|ian|ant|ent|ee|ess|man|woman|person)$")
+_SUBJECT_DEPS = ("nsubj", "nsubjpass")
+
+
+def fold(text: str) -> str:
+    """Case-folded, accents removed ("Erdoğan" -> "erdogan")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+
+
+def _is_role_word(word: str, rest: list[str]) -> bool:
+    """A leading word that is a title or role ("Broadcaster Piers Morgan", "co-founder X"):
+    a title, or a role-shaped word followed by at least two capitalised words."""
+    w = word.lower().rstrip(".")
+    if w in _TITLE_KEYS:
+        return True
+    if word.islower() and len(w) <= 2:
+        return True
+    caps = [x for x in rest if x[:1].isupper()]
+    return len(caps) >= 2 and len(rest) == len(caps) and bool(_ROLE_SUFFIX.search(w.split("-")[-1])) and len(w) > 4
 
 
 def clean_name(text: str) -> str:
-    """Strip a possessive, surrounding punctuation and leading title words."""
+    """Strip a possessive, surrounding punctuation and leading title or role words."""
     text = _POSSESSIVE.sub("", text.strip()).strip(" ,.;:\"'“”‘’()")
     words = text.split()
-    while len(words) > 1 and (
-        words[0].lower().rstrip(".") in _TITLE_KEYS or (words[0].islower() and len(words[0]) <= 2)
-    ):
+    if len(words) > 1 and words[0].lower() in ("the", "a", "an"):
+        words = words[1:]
+    if len(words) > 1 and words[0].lower() in MEDIA_WORDS:
+        words = words[1:]
+    while len(words) > 1 and _is_role_word(words[0], words[1:]):
         words = words[1:]
     return " ".join(words)
 
 
+@lru_cache(maxsize=65536)
 def _name_tokens(name: str) -> frozenset[str]:
-    return frozenset(w.lower().rstrip(".") for w in name.split() if len(w.rstrip(".")) > 1)
+    return frozenset(fold(w).rstrip(".") for w in name.split() if len(w.rstrip(".")) > 1)
 
 
 @dataclass
-class Person:
-    """One person named in the article."""
+class Entity:
+    """One person, organisation or place named in the article."""
 
     canonical: str
     tokens: frozenset[str]
-    mentions: list[int] = field(default_factory=list)  # character offsets
+    type: str = "person"  # person | org | place
+    gender: str | None = None  # "f" | "m" | None (unknown)
+    roles: set[str] = field(default_factory=set)
+    mentions: list[int] = field(default_factory=list)  # character offsets, outside quotes
+    subjects: set[int] = field(default_factory=set)  # offsets of mentions that are grammatical subjects
     nationality: set[str] = field(default_factory=set)
     first_nat_offset: dict[str, int] = field(default_factory=dict)
+    first_offset: int | None = None  # where its full name first appears
+
+
+Person = Entity  # the earlier name of the class
+
+_ENT_TYPES = {"PERSON": "person", "ORG": "org", "GPE": "place"}
 
 
 class SpeakerIndex:
-    """Named people and other named sources of one parsed article."""
+    """The entity index of one parsed article (see the module docstring for the rules)."""
 
-    def __init__(self, doc: Doc, *, quoted: Callable[[int], bool] | None = None) -> None:
-        """``quoted(offset)`` tells mentions inside quotes: they name people but are
-        not antecedents for pronouns or descriptors."""
+    def __init__(self, doc: Doc, *, quoted: Callable[[int], bool] | None = None,
+                 extra: Iterable[Span] = ()) -> None:
+        """``quoted(offset)`` tells mentions inside quotes: they name entities but are not
+        antecedents. ``extra``: name spans the splitter attributed speech to (subjects of
+        speech verbs) that NER may have missed; they count as people."""
         self.doc = doc
-        self.people: list[Person] = []
-        names: list[tuple[str, int, Span]] = []
+        self.quoted = quoted or (lambda _o: False)
+        self.people: list[Entity] = []
+        self._tok_starts = [t.idx for t in doc]
+        self._sent_of: list[int] = [0] * len(doc)
+        for k, s in enumerate(doc.sents):
+            for i in range(s.start, s.end):
+                self._sent_of[i] = k
+        # mention events in offset order: (offset, entity number) -- for windowed, linear-time lookups
+        self._events: list[tuple[int, int]] = []
+        self._role_events: dict[str, list[tuple[int, int]]] = {}
+        names: list[tuple[str, str, Span]] = []
         for ent in doc.ents:
-            if ent.label_ == "PERSON":
+            if ent.label_ in _ENT_TYPES:
                 name = clean_name(ent.text)
                 if name and any(c.isalpha() for c in name):
-                    names.append((name, ent.start_char, ent))
-        # longest names first: shorter names attach to a longer one that contains them
-        for name in sorted({n for n, _, _ in names}, key=lambda n: (-len(_name_tokens(n)), n)):
+                    names.append((name, _ENT_TYPES[ent.label_], ent))
+        seen = {(e.start, e.end) for _, _, e in names}
+        extra = list(extra)
+        for _n, typ, ent in list(names):
+            if typ == "person":
+                for c in ent.root.children:
+                    if c.dep_ in ("conj", "appos") and c.pos_ == "PROPN" and c.ent_type_ in ("", "PERSON", "GPE"):
+                        extra.append(name_phrase(c))
+        for span in extra:
+            if (span.start, span.end) in seen or any(t.ent_type_ in ("PERSON", "ORG") for t in span):
+                continue
+            seen.add((span.start, span.end))
+            name = clean_name(span.text)
+            if name and name[:1].isupper():
+                names.append((name, "person", span))
+        type_rank = {"person": 0, "org": 1, "place": 2}
+        # name word -> entities whose name has it, and exact names: lookups stay linear in the article
+        self._by_token: dict[str, list[int]] = {}
+        self._exact: dict[frozenset[str], int] = {}
+        # longest names first: shorter names attach to the one longer name that contains them
+        for name, typ in sorted({(n, t) for n, t, _ in names}, key=lambda nt: (-len(_name_tokens(nt[0])), type_rank[nt[1]], nt[0])):
             toks = _name_tokens(name)
-            if not toks:
+            if not toks or toks in self._exact or self._owners(toks):
                 continue
-            owners = [p for p in self.people if toks <= p.tokens]
-            if len(owners) == 1:
+            self._exact[toks] = len(self.people)
+            for w in toks:
+                self._by_token.setdefault(w, []).append(len(self.people))
+            self.people.append(Entity(canonical=name, tokens=toks, type=typ))
+        self._number = {id(p): k for k, p in enumerate(self.people)}
+        for name, _typ, span in sorted(names, key=lambda x: x[2].start_char):
+            ent = self.person_for_name(name)
+            if ent is not None and ent.first_offset is None and _name_tokens(clean_name(name)) == ent.tokens:
+                ent.first_offset = span.start_char
+            if ent is None or self.quoted(span.start_char):
                 continue
-            if not owners:
-                self.people.append(Person(canonical=name, tokens=toks))
-        for name, offset, ent in names:
-            person = self.person_for_name(name)
-            if person is None or (quoted is not None and quoted(offset)):
-                continue
-            person.mentions.append(offset)
-            for nat in self._nationality_before(ent):
-                person.nationality.add(nat)
-                person.first_nat_offset.setdefault(nat, offset)
+            self._add_mention(ent, span.start_char, span.root)
+            for role in self._roles_of(span):
+                ent.roles.add(role)
+                self._role_events.setdefault(role, []).append((span.start_char, self._number[id(ent)]))
+                self._learn_gender(ent, role.split()[-1])
+            if span.start > 0:
+                self._learn_gender(ent, doc[span.start - 1].lower_.rstrip("."))
+            for nat in self._nationality_before(span):
+                ent.nationality.add(nat)
+                ent.first_nat_offset.setdefault(nat, span.start_char)
+        self.pronoun_of: dict[int, Entity | None] = {}
+        for tok in doc:
+            if tok.lower_ in FEMALE_PRONOUNS | MALE_PRONOUNS and tok.pos_ == "PRON" and not self.quoted(tok.idx):
+                ent = self._antecedent(tok, "f" if tok.lower_ in FEMALE_PRONOUNS else "m")
+                self.pronoun_of[tok.i] = ent
+                if ent is not None:
+                    if ent.gender is None:
+                        ent.gender = "f" if tok.lower_ in FEMALE_PRONOUNS else "m"
+                    self._add_mention(ent, tok.idx, tok)
         for p in self.people:
             p.mentions.sort()
+
+    # -- building
+
+    def _add_mention(self, ent: Entity, offset: int, root: Token) -> None:
+        ent.mentions.append(offset)
+        bisect.insort(self._events, (offset, self._number[id(ent)]))
+        r = root
+        if r.dep_ in ("compound", "flat") and r.head.pos_ == "PROPN":
+            r = r.head
+        if r.dep_ in _SUBJECT_DEPS or (r.dep_ == "appos" and r.head.dep_ in _SUBJECT_DEPS):
+            ent.subjects.add(offset)
+
+    @staticmethod
+    def _learn_gender(ent: Entity, word: str) -> None:
+        if ent.gender is None and ent.type == "person":
+            if word in FEMALE_WORDS:
+                ent.gender = "f"
+            elif word in MALE_WORDS:
+                ent.gender = "m"
+
+    @staticmethod
+    def _roles_of(span: Span) -> list[str]:
+        """Role nouns introduced with a name: before it in the same phrase ("Health Minister X",
+        "Ghana's coach X", "co-founder X") or in apposition ("X, the minister," / "the minister, X")."""
+        doc = span.doc
+        out: list[str] = []
+        words: list[str] = []
+        i = span.start - 1
+        while i >= 0:
+            tok = doc[i]
+            if tok.text == "-" and i > 0 and not doc[i - 1].is_punct:
+                words.insert(0, doc[i - 1].lower_ + "-" + (words.pop(0) if words else ""))
+                i -= 2
+                continue
+            if tok.is_punct or tok.tag_ == "POS" or tok.pos_ in ("DET", "VERB", "AUX", "ADP", "PRON", "CCONJ", "NUM") or tok.ent_type_ in ("PERSON", "GPE", "NORP", "ORG") and tok.pos_ == "PROPN":
+                break
+            if tok.pos_ in ("NOUN", "PROPN", "ADJ"):
+                words.insert(0, tok.lower_)
+            else:
+                break
+            i -= 1
+        nouns = [w for w in words if w]
+        if nouns:
+            out.append(nouns[-1].rstrip("."))
+            if len(nouns) > 1:
+                out.append(" ".join(nouns).rstrip("."))
+        root = span.root
+        appos = [c for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN"]
+        if root.dep_ == "appos" and root.head.pos_ == "NOUN":
+            appos.append(root.head)
+        for a in appos:
+            out.append(a.lemma_.lower())
+            mods = [c.lower_ for c in a.lefts if c.dep_ in ("compound", "amod") and c.pos_ in ("NOUN", "ADJ")]
+            if mods:
+                out.append(" ".join([*mods, a.lower_]))
+        return [r for r in out if r and r not in _TITLE_KEYS - {"minister", "president", "secretary", "governor", "mayor", "chief", "judge", "ambassador", "spokesman", "spokeswoman", "spokesperson", "chairman", "chairwoman", "chair", "director", "leader", "officer", "detective", "senator", "representative", "general", "captain", "colonel", "sergeant", "king", "queen", "prince", "princess", "pope", "premier", "chancellor"}]
 
     @staticmethod
     def _nationality_before(ent: Span) -> list[str]:
@@ -114,60 +317,281 @@ class SpeakerIndex:
             steps += 1
         return out
 
-    def person_for_name(self, name: str) -> Person | None:
+    # -- lookups
+
+    def person_for_name(self, name: str) -> Entity | None:
+        """The entity a name refers to: same words, or the one entity whose name contains them."""
         toks = _name_tokens(clean_name(name))
         if not toks:
             return None
-        exact = [p for p in self.people if toks == p.tokens]
-        if exact:
-            return exact[0]
-        owners = [p for p in self.people if toks <= p.tokens]
+        if toks in self._exact:
+            return self.people[self._exact[toks]]
+        owners = [self.people[k] for k in self._owners(toks)]
+        if len(owners) > 1:
+            persons = [p for p in owners if p.type == "person"]
+            owners = persons if len(persons) == 1 else owners
+        if len(owners) > 1 and len({frozenset(p.tokens) & toks for p in owners}) == 1 and all(p.type == "person" for p in owners):
+            # a surname shared by two people ("Trump": Donald and Mary; "Khan": Usman and Sadiq):
+            # news style refers by surname alone to the one introduced first (the story's subject)
+            introduced = [p for p in owners if p.first_offset is not None]
+            if introduced:
+                return min(introduced, key=lambda p: p.first_offset)
         return owners[0] if len(owners) == 1 else None
 
-    def nearest_person_before(self, offset: int, *, nationality: str | None = None) -> Person | None:
-        best: tuple[int, Person] | None = None
-        for p in self.people:
-            if nationality is not None:
-                if nationality not in p.nationality or p.first_nat_offset[nationality] >= offset:
-                    continue
-            before = [m for m in p.mentions if m < offset]
-            if before and (best is None or before[-1] > best[0]):
-                best = (before[-1], p)
+    def _owners(self, toks: frozenset[str]) -> list[int]:
+        """Entities whose name contains all of ``toks`` (an intersection of the word index)."""
+        lists = sorted((self._by_token.get(w, []) for w in toks), key=len)
+        if not lists or not lists[0]:
+            return []
+        common = set(lists[0])
+        for other in lists[1:]:
+            common &= set(other)
+            if not common:
+                return []
+        return sorted(common)
+
+    def _sentence(self, offset: int) -> int:
+        i = max(0, bisect.bisect_right(self._tok_starts, offset) - 1)
+        return self._sent_of[i] if self._sent_of else 0
+
+    def _ranked(self, offset: int, candidates: list[Entity] | None, window: int, *,
+                accept: Callable[[Entity], bool] | None = None) -> Entity | None:
+        """The most salient candidate before ``offset``: most recent sentence (at most ``window``
+        back), then a subject mention, then the first mention in that sentence. Candidates are
+        ``candidates`` or the entities ``accept`` takes; only the window's mentions are visited."""
+        allowed = {self._number[id(e)] for e in candidates} if candidates is not None else None
+        here = self._sentence(offset)
+        best: tuple | None = None
+        k = bisect.bisect_left(self._events, (offset, -1)) - 1
+        while k >= 0:
+            m, n = self._events[k]
+            k -= 1
+            s = self._sentence(m)
+            if here - s > window or (best is not None and s < best[0][0]):
+                break
+            if (allowed is not None and n not in allowed) or (accept is not None and not accept(self.people[n])):
+                continue
+            key = (s, m in self.people[n].subjects, -m)
+            if best is None or key > best[0]:
+                best = (key, self.people[n])
         return best[1] if best else None
+
+    def _antecedent(self, tok: Token, gender: str | None, *, types: tuple[str, ...] = ("person",)) -> Entity | None:
+        return self._ranked(tok.idx, None, PRONOUN_WINDOW,
+                            accept=lambda e: e.type in types and (gender is None or e.gender in (None, gender)))
+
+    def nearest_person_before(self, offset: int, *, nationality: str | None = None) -> Entity | None:
+        """The person mentioned last before ``offset`` (introduced with ``nationality``, if given)."""
+        k = bisect.bisect_left(self._events, (offset, -1)) - 1
+        while k >= 0:
+            _m, n = self._events[k]
+            k -= 1
+            p = self.people[n]
+            if p.type != "person":
+                continue
+            if nationality is not None and (nationality not in p.nationality or p.first_nat_offset[nationality] >= offset):
+                continue
+            return p
+        return None
+
+    def by_role(self, role: str, offset: int) -> Entity | None:
+        """The most recently mentioned entity introduced with ``role`` (a lower-case noun or phrase)."""
+        events = self._role_events.get(role)
+        if not events:
+            return None
+        k = bisect.bisect_left(events, (offset, -1)) - 1
+        return self.people[events[k][1]] if k >= 0 else None
+
+    # -- resolution
+
+    def resolve_token(self, tok: Token, *, coordinated: bool = True) -> str | None:
+        """Canonical name for the speaker phrase headed by ``tok`` (None: an "it" with no
+        organisation to refer to)."""
+        lower = tok.lower_
+        if tok.pos_ == "PRON" or lower in FEMALE_PRONOUNS | MALE_PRONOUNS:
+            if lower in FEMALE_PRONOUNS | MALE_PRONOUNS:
+                ent = self.pronoun_of.get(tok.i)
+                if ent is None and tok.i not in self.pronoun_of:  # a pronoun inside a quote
+                    ent = self._antecedent(tok, "f" if lower in FEMALE_PRONOUNS else "m")
+                return ent.canonical if ent is not None else lower
+            if lower == "it":
+                ent = self._antecedent(tok, None, types=("org",))
+                return ent.canonical if ent is not None else None
+            return lower if lower != "i" else "I"
+        conj = [c for c in tok.rights if c.dep_ == "conj" and c.pos_ == "PROPN"]
+        if conj and tok.pos_ == "PROPN" and coordinated:  # "Saudi Arabia and the United States"
+            names = [self.resolve_token(x, coordinated=False) for x in [tok, *conj]]
+            if all(names):
+                return " and ".join(dict.fromkeys(names))
+        name_tok = _named_in_phrase(tok)
+        if name_tok is not None:
+            phrase = name_phrase(name_tok)
+            while len(phrase) > 1 and (phrase[0].ent_type_ in ("GPE", "NORP", "ORG") and phrase[0].ent_iob_ == "B" and phrase[1].ent_iob_ != "I"
+                                       or phrase[0].lower_ in MEDIA_WORDS):
+                phrase = phrase[1:]  # "London Sadiq Khan" (Mayor of London …), "Twitter West"
+            for span in (phrase, _single_mention(name_tok)):
+                ent = self.person_for_name(span.text)
+                if ent is not None:
+                    return ent.canonical
+            return clean_name(phrase.text)
+        source = _document_source(tok)
+        if source is not None:
+            return self.resolve_token(source)
+        return self.resolve(mention_span(tok))
 
     def resolve(self, mention: Span) -> str:
         """Canonical name for a speaker mention (a span of the parsed article)."""
         text = mention.text.strip()
         lower = text.lower()
-        if lower in PERSON_PRONOUNS:
-            p = self.nearest_person_before(mention.start_char)
-            return p.canonical if p else text
-        if lower in GROUP_PRONOUNS:
-            return text
-        people = [e for e in mention.ents if e.label_ == "PERSON"]
+        if len(mention) == 1 and (lower in PERSON_PRONOUNS or lower in GROUP_PRONOUNS):
+            res = self.resolve_token(mention[0])
+            return res if res is not None else text
+        ents = _ents_in(mention)
+        people = [e for e in ents if e.label_ == "PERSON"]
         if len(people) > 1 and any(t.dep_ == "cc" for t in mention):
             return " and ".join(self.resolve(e) for e in people)
-        person = self.person_for_name(text)
-        if person is not None:
-            return person.canonical
+        ent = self.person_for_name(text)
+        if ent is not None:
+            return ent.canonical
+        root = mention.root
+        has_proper = any(t.pos_ == "PROPN" and t.ent_type_ != "NORP" and t.text[:1].isupper() and t.lower_ not in _TITLE_KEYS
+                         for t in mention if t.dep_ != "det")
         # a descriptor naming a nationality: "the Russian leader"
         norps = [t.text.lower() for t in mention if t.ent_type_ == "NORP"]
-        has_proper_head = mention.root.pos_ == "PROPN" and mention.root.ent_type_ != "NORP"
-        if norps and not has_proper_head:
+        if norps and not (root.pos_ == "PROPN" and root.ent_type_ != "NORP"):
             p = self.nearest_person_before(mention.start_char, nationality=norps[0])
             if p is not None:
                 return p.canonical
-        # a person entity inside a longer phrase ("Officer Tusk of the Walrus Police Department")
-        for ent in mention.ents:
-            if ent.label_ == "PERSON":
-                person = self.person_for_name(ent.text)
-                if person is not None:
-                    return person.canonical
+        if not has_proper and root.pos_ in ("NOUN", "PROPN"):
+            words = [t.lower_ for t in mention if t.pos_ in ("NOUN", "ADJ", "PROPN") and t.dep_ != "poss" and t.head.dep_ != "poss"]
+            mods = {w for w in words if w not in (root.lower_, root.lemma_.lower())} - NEUTRAL_MODIFIERS
+            for role in dict.fromkeys((" ".join(words), root.lemma_.lower(), root.lower_)):
+                if role:
+                    ent = self.by_role(role, mention.start_char)
+                    # "the local health minister" is not the civil aviation minister introduced earlier
+                    if ent is not None and mods <= {w for r in ent.roles for w in r.split()}:
+                        return ent.canonical
+            if root.lemma_.lower() in ORG_NOUNS and not any(t.dep_ == "poss" for t in mention):
+                ent = self._ranked(mention.start_char, None, ROLE_WINDOW, accept=lambda e: e.type == "org")
+                if ent is not None:
+                    return ent.canonical
+        # an entity inside a longer phrase ("Officer Tusk of the Walrus Police Department")
+        for e in ents:
+            if e.label_ in _ENT_TYPES and not any(t.dep_ == "poss" or t.head.dep_ == "poss" for t in e):
+                ent = self.person_for_name(e.text)
+                if ent is not None:
+                    return ent.canonical
         name = clean_name(text)
         for det in _DETERMINERS:
             if name.startswith(det):
                 name = name[len(det):]
+        if not has_proper:
+            name = name.lower()
+            # "a spokesperson for Stagecoach South", "the government of Oman"
+            prep = next((c for c in root.rights if c.dep_ == "prep" and c.lower_ in ("for", "of") and c.i == mention.end), None)
+            pobj = next((c for c in prep.children if c.dep_ == "pobj"), None) if prep is not None else None
+            if pobj is not None and pobj.pos_ == "PROPN":
+                name = f"{name} {prep.lower_} {clean_name(name_phrase(pobj).text)}"
         return name or text
+
+
+def _ents_in(span: Span) -> list[Span]:
+    """Named entities inside a span, from the tokens' IOB tags (``Span.ents`` scans the whole
+    document's entities on every call, which made attribution quadratic in article length)."""
+    out, start = [], None
+    doc = span.doc
+    for t in span:
+        if t.ent_iob_ == "B" or (t.ent_iob_ == "I" and start is None):
+            if start is not None:
+                out.append(doc[start:t.i])
+            start = t.i
+        elif t.ent_iob_ != "I" and start is not None:
+            out.append(doc[start:t.i])
+            start = None
+    if start is not None:
+        out.append(doc[start:span.end])
+    res = []
+    for s in out:
+        label = s[0].ent_type_
+        if label:
+            res.append(doc.char_span(s.start_char, s.end_char, label=label) or s)
+    return res
+
+
+def _ent_of(token: Token) -> Span | None:
+    """The named entity a token is in (walking its IOB tags; no scan of doc.ents)."""
+    if not token.ent_type_ or token.ent_iob_ not in ("B", "I"):
+        return None
+    doc = token.doc
+    s = token.i
+    while s > 0 and doc[s].ent_iob_ == "I" and doc[s - 1].ent_type_ == token.ent_type_:
+        s -= 1
+    e = token.i + 1
+    while e < len(doc) and doc[e].ent_iob_ == "I":
+        e += 1
+    return doc[s:e]
+
+
+def _document_source(tok: Token) -> Token | None:
+    """The author of a document noun: "a poll published by NBC News" -> NBC News, "a Twitter post
+    by Amy Cook" -> Amy Cook, "a report citing the mayor's office" -> office, "They released a
+    statement which said" -> They."""
+    if tok.lemma_.lower() not in DOCUMENT_NOUNS and tok.lower_ not in DOCUMENT_NOUNS:
+        return None
+    for c in tok.subtree:
+        if c.lower_ == "by" and c.dep_ in ("agent", "prep") and c.i > tok.i:
+            pobj = next((g for g in c.children if g.dep_ == "pobj"), None)
+            if pobj is not None:
+                return pobj
+        if c.lower_ == "citing" and c.i > tok.i:
+            obj = next((g for g in c.children if g.dep_ == "dobj"), None)
+            if obj is not None:
+                return obj
+    if tok.dep_ == "dobj" and tok.head.lemma_.lower() in ("release", "issue", "publish", "post", "send", "write"):
+        subj = next((c for c in tok.head.children if c.dep_ == "nsubj"), None)
+        if subj is not None:
+            return subj
+    return None
+
+
+def name_phrase(tok: Token) -> Span:
+    """A proper name as the parse gives it: the token and the capitalised proper nouns compounded
+    to its left ("Ana" + "Lima"), leaving out role words ("Governor", "co-founder")."""
+    doc = tok.doc
+    start = tok.i
+    while start > 0 and doc[start - 1].dep_ in ("compound", "flat") and doc[start - 1].head.i in range(start, tok.i + 1) \
+            and doc[start - 1].pos_ == "PROPN" and doc[start - 1].text[:1].isupper() and doc[start - 1].lower_.rstrip(".") not in _TITLE_KEYS:
+        start -= 1
+    return doc[start : tok.i + 1]
+
+
+def _named_in_phrase(tok: Token) -> Token | None:
+    """A name token in the speaker phrase headed by ``tok``, outside possessors: the head itself
+    when it is a name, an apposition ("Its spokesperson, Hana Wirth"), or a name the head noun
+    modifies ("coach" + "Kwame Boateng" parsed as compound/appos)."""
+    def is_name(t: Token) -> bool:
+        return (t.pos_ == "PROPN" and t.ent_type_ not in ("NORP", "DATE", "TIME", "ORG") and t.text[:1].isupper()
+                and t.lower_ not in _TITLE_KEYS) or t.ent_type_ == "PERSON"
+
+    if tok.ent_type_ == "PERSON" or (tok.pos_ == "PROPN" and is_name(tok) and tok.ent_type_ not in ("GPE", "ORG", "NORP", "LOC")):
+        return tok
+    cands = [c for c in tok.children if c.dep_ == "appos" and is_name(c)]
+    for prep in (c for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"):
+        for pobj in (c for c in prep.children if c.dep_ == "pobj"):
+            # "the mayor of Paris, Anne Hidalgo," / "Mayor of London Sadiq Khan"
+            cands += [c for c in pobj.children if c.dep_ == "appos" and c.ent_type_ == "PERSON"]
+            if pobj.ent_type_ == "PERSON" and any(c.dep_ == "compound" and c.ent_type_ == "GPE" for c in pobj.children):
+                cands.append(pobj)
+    if tok.dep_ == "appos" and is_name(tok.head):
+        return tok.head
+    if tok.pos_ == "NOUN":
+        cands += [c for c in tok.rights if c.dep_ in ("compound", "flat", "npadvmod") and c.ent_type_ == "PERSON"]
+    for c in cands:
+        head = c
+        while head.dep_ in ("compound", "flat") and head.head.pos_ == "PROPN" and head.head is not head:
+            head = head.head
+        return head
+    return None
 
 
 def mention_span(token: Token) -> Span:
@@ -186,22 +610,27 @@ def mention_span(token: Token) -> Span:
 
 def _single_mention(token: Token) -> Span:
     doc = token.doc
-    if token.ent_type_ and token.ent_iob_ in ("B", "I") and token.ent_type_ not in ("DATE", "TIME", "CARDINAL"):
-        for ent in doc.ents:
-            if ent.start <= token.i < ent.end:
-                start, end = ent.start, ent.end
-                # keep a title or descriptor right before a person ("Officer Tusk")
-                while start > 0 and doc[start - 1].lower_.rstrip(".") in _TITLE_KEYS and doc[start - 1].dep_ in ("compound", "amod", "nmod"):
-                    start -= 1
-                if doc[end - 1].tag_ == "POS" or doc[end - 1].text in ("'s", "’s"):
-                    end -= 1
-                return doc[start:end]
+    ent = _ent_of(token) if token.ent_type_ not in ("DATE", "TIME", "CARDINAL") else None
+    if ent is not None:
+        start, end = ent.start, ent.end
+        # keep a title or descriptor right before a person ("Officer Tusk")
+        while start > 0 and doc[start - 1].lower_.rstrip(".") in _TITLE_KEYS and doc[start - 1].dep_ in ("compound", "amod", "nmod"):
+            start -= 1
+        if doc[end - 1].tag_ == "POS" or doc[end - 1].text in ("'s", "’s"):
+            end -= 1
+        return doc[start:end]
     if token.pos_ == "PRON":
         return doc[token.i : token.i + 1]
     left = token.i
     for child in token.lefts:
         if child.dep_ in ("compound", "amod", "det", "nmod", "poss", "nummod") and child.i < left:
+            if child.dep_ == "amod" and child.pos_ not in ("ADJ", "NOUN", "PROPN"):
+                continue
             left = min(left, child.left_edge.i if child.dep_ != "det" else child.i)
+    for i in range(token.i - 1, left - 1, -1):  # never across a quotation mark or a clause break
+        if doc[i].is_quote or doc[i].text in (",", ";", ":", "—", "–") or doc[i].pos_ == "VERB":
+            left = i + 1
+            break
     right = token.i + 1
     for child in token.rights:
         if child.dep_ in ("compound", "flat") and child.i == right:
@@ -229,7 +658,7 @@ def _corpus_key(name: str, *, initials: bool = True) -> str:
     kept = [w for w in words if w.lower().rstrip(".") not in _TITLE_KEYS] or words
     if not initials and len(kept) >= 3:
         kept = [w for i, w in enumerate(kept) if not (0 < i < len(kept) - 1 and re.fullmatch(r"[A-Za-z]\.?", w))]
-    return " ".join(sorted(w.casefold().rstrip(".") if len(w.rstrip(".")) == 1 else w.casefold() for w in kept))
+    return " ".join(sorted(fold(w).rstrip(".") if len(w.rstrip(".")) == 1 else fold(w) for w in kept))
 
 
 def _unification_keys(names) -> dict[str, str]:
