@@ -37,6 +37,10 @@ CATEGORIES: tuple[str, ...] = (
 )
 MATCH_TYPES: tuple[str, ...] = ("phrase", "lemma", "regex")
 LEXICON_COLUMNS: tuple[str, ...] = ("term", "match", "category", "notes", "source")
+#: Optional column: the parts of speech (Universal POS, ``|``-separated) a match's first word may
+#: have ("VERB" for reporting verbs: "blasted the plan" yes, "a gas blast" no); empty = any.
+POS_COLUMN: str = "pos"
+UPOS: frozenset[str] = frozenset("ADJ ADP ADV AUX CCONJ DET INTJ NOUN NUM PART PRON PROPN PUNCT SCONJ SYM VERB X".split())
 FOUND_COLUMNS = ["article_id", "start", "end", "text", "term", "category", "match", "detector", "probability"]
 TERM_COLUMNS = ["article_id", "start", "end", "text", "term", "category", "match", "detector", "voice", "kind", "speaker",
                 "probability"]
@@ -71,6 +75,7 @@ class Entry:
     source: str
     file: str
     row: int
+    pos: str = ""
 
 
 def lexicon_files(extra: Sequence[str | Path] = ()) -> list[Path]:
@@ -121,14 +126,18 @@ def load_lexicon(files: Sequence[str | Path] | None = None) -> pd.DataFrame:
                     re.compile(term)
                 except re.error as exc:
                     raise LexiconError(path, n, f"bad regex {term!r}: {exc}") from None
+            pos = "|".join(p.strip().upper() for p in re.split(r"[|,]", row.get(POS_COLUMN) or "") if p.strip())
+            bad_pos = [p for p in pos.split("|") if p and p not in UPOS]
+            if bad_pos:
+                raise LexiconError(path, n, f"unknown part of speech {bad_pos[0]!r} (use Universal POS tags: {', '.join(sorted(UPOS))})")
             key = (term.lower(), kind)
             if key in seen:
                 first = seen[key]
                 raise LexiconError(path, n, f"duplicate term {term!r} (first in {first.file}:{first.row})")
-            entry = Entry(term, kind, cat, (row["notes"] or "").strip(), row["source"].strip(), str(path), n)
+            entry = Entry(term, kind, cat, (row["notes"] or "").strip(), row["source"].strip(), str(path), n, pos)
             seen[key] = entry
             entries.append(entry)
-    return pd.DataFrame([e.__dict__ for e in entries], columns=["term", "match", "category", "notes", "source", "file", "row"])
+    return pd.DataFrame([e.__dict__ for e in entries], columns=["term", "match", "category", "notes", "source", "file", "row", "pos"])
 
 
 # ----------------------------------------------------------------------------- matching
@@ -224,21 +233,32 @@ def match_terms(
     (in ``bodies`` order) and offsets.
     """
     lex = load_lexicon() if lexicon is None else lexicon
+    if "pos" not in lex.columns:
+        lex = lex.assign(pos="")
     found: dict[str, list[tuple[int, int, object, str]]] = {a: [] for a in bodies}
     entries = list(lex.itertuples())
+    pos_at: dict[tuple[str, int], str] = {}
+    if any(isinstance(e.pos, str) and e.pos for e in entries) and "pos" in tokens.columns:
+        pos_at = dict(zip(zip(tokens.article_id, tokens.start), tokens.pos))
+
+    def pos_ok(e, aid: str, start: int) -> bool:
+        """An entry restricted to parts of speech matches only where its first word has one of them."""
+        return not (isinstance(e.pos, str) and e.pos) or pos_at.get((aid, start)) in e.pos.split("|")
+
     lemma_idx = [k for k, e in enumerate(entries) if e.match == "lemma"]
     lemma_hits = dict(zip(lemma_idx, _lemma_spans(tokens, [_lemmas_of(entries[k].term) for k in lemma_idx])))
     for k, e in enumerate(entries):  # in lexicon order: ties between equal spans go to the first entry
         if e.match == "lemma":
             for aid, s, t in lemma_hits[k]:
-                if aid in found and t > s:
+                if aid in found and t > s and pos_ok(e, aid, s):
                     found[aid].append((s, t, e, "lexicon"))
             continue
         rx = _phrase_regex(e.term) if e.match == "phrase" else re.compile(e.term, re.IGNORECASE)
         for aid, body in bodies.items():
-            found[aid].extend((m.start(), m.end(), e, "lexicon") for m in rx.finditer(body) if m.end() > m.start())
+            found[aid].extend((m.start(), m.end(), e, "lexicon") for m in rx.finditer(body)
+                              if m.end() > m.start() and pos_ok(e, aid, m.start()))
     if scare_quotes and quotes is not None and len(quotes):
-        q = quotes[(quotes.kind == "scare") & (quotes.label != "title")]
+        q = quotes[(quotes.kind == "scare") & (quotes.label == "scare")]
         for r in q.itertuples():
             body = bodies.get(r.article_id)
             if body is None:

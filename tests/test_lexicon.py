@@ -218,3 +218,40 @@ def test_lemma_join_stays_inside_an_article():
     tokens = pd.DataFrame({"article_id": ["a", "a", "b", "b"], "text": ["turn", "a", "blind", "eye"],
                            "lemma": ["turn", "a", "blind", "eye"], "start": [0, 5, 0, 6], "end": [4, 6, 5, 9]})
     assert _lemma_spans(tokens, [("turn", "a", "blind", "eye"), ("blind", "eye")]) == [[], [("b", 0, 9)]]
+
+
+# ----------------------------------------------------------------------------- parts of speech and idioms
+
+
+def _terms_of(text: str):
+    from analysis.lexicon import match_terms
+    from analysis.nlp import load_pipeline
+    from analysis.stages import token_tables
+
+    tokens, _entities = token_tables({"t": load_pipeline()(text)})
+    return match_terms({"t": text}, tokens, None)
+
+
+@pytest.mark.parametrize("text, hit", [
+    ("A gas blast destroyed two homes.", False),
+    ("The senator blasted the plan as reckless.", True),
+    ("Critics slammed the decision.", True),
+    ("The door slam woke everyone.", False),
+])
+def test_reporting_verbs_match_verbs_only(text, hit):
+    found = _terms_of(text)
+    assert (found.category == "evaluative_reporting_verb").any() == hit
+
+
+def test_idiom_matches_as_one_unit():
+    found = _terms_of("Officials turned a blind eye to the abuse.")
+    assert list(found.text) == ["turned a blind eye"] and list(found.category) == ["dismissive_idiom"]
+
+
+def test_pos_column_is_validated(tmp_path):
+    from analysis.lexicon import LexiconError, load_lexicon
+
+    p = tmp_path / "x.csv"
+    p.write_text("term,match,pos,category,notes,source\nblast,lemma,VERBISH,evaluative_reporting_verb,,test\n")
+    with pytest.raises(LexiconError, match="x.csv:2: unknown part of speech"):
+        load_lexicon([p])
