@@ -12,6 +12,9 @@ Stable contract (outside checks depend on it):
   quote or label: id, start, end, text, kind, speaker, speaker_mention, cue.
 * ``voices`` (same inputs) writes the segments: id, start, end, voice, kind, speaker.
 * ``sentiment`` and ``loaded``: sentence scores and loaded terms (see the README).
+* ``coding-sheet PATH... --out DIR`` exports a coding sheet for a seeded sample;
+  ``validate-coding PATH... --coder SHEET...`` compares the tool with coded sheets
+  (:mod:`analysis.coding`).
 
 Every PATH command reads the corpus's store (building what is missing); ``--jsonl`` input
 is annotated in a temporary store. Offsets are character offsets into the article body
@@ -28,15 +31,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from .corpus import Article, CorpusError, decode_bytes
+from .corpus import MAX_CHARS, Article, CorpusError, check_body, decode_bytes
 from .importers import jsonl_rows
 
 QUOTE_KEYS = ("id", "start", "end", "text", "kind", "speaker", "speaker_mention", "cue")
 VOICE_KEYS = ("id", "start", "end", "voice", "kind", "speaker")
 
 
-def read_jsonl(path: str | Path) -> list[Article]:
-    """Articles from JSON Lines with "id" and "text"; bad lines raise CorpusError with the line."""
+def read_jsonl(path: str | Path, *, max_chars: int = MAX_CHARS) -> list[Article]:
+    """Articles from JSON Lines with "id" and "text"; bad lines raise CorpusError with the line.
+
+    Each text gets the checks an article file's body gets (:func:`analysis.corpus.check_body`:
+    empty, over ``max_chars`` characters, HTML markup, NUL bytes), so every input path refuses
+    the same things with the same messages."""
     source = "<stdin>" if str(path) == "-" else str(path)
     try:
         raw = sys.stdin.buffer.read() if source == "<stdin>" else Path(path).read_bytes()
@@ -56,6 +63,7 @@ def read_jsonl(path: str | Path) -> list[Article]:
         if obj["id"] is None or isinstance(obj["id"], (dict, list)):
             raise CorpusError(source, n, "field 'id' must be a string or number")
         art_id = str(obj["id"])
+        check_body(obj["text"], source, n, max_chars=max_chars)
         if art_id in seen:
             raise CorpusError(source, n, f"duplicate id {art_id!r} (first on line {seen[art_id]})")
         seen[art_id] = n
@@ -87,15 +95,16 @@ def _store(args: argparse.Namespace, stages: Sequence[str], **kwargs):
     """The store of the command's input: the corpus's own (PATH...) or a temporary one (--jsonl)."""
     from .store import annotate_articles, open_store
 
+    max_chars = getattr(args, "max_chars", None) or MAX_CHARS
     if args.jsonl:
-        articles = read_jsonl(args.jsonl)
+        articles = read_jsonl(args.jsonl, max_chars=max_chars)
         if not articles:
             raise CorpusError(args.jsonl, None, "no input lines")
         return annotate_articles(articles, stages=stages, processes=args.processes, **kwargs), articles
     if not args.paths:
         raise CorpusError("<arguments>", None, "give a corpus (article files, a folder, a table, JSON records) or --jsonl FILE")
     store = open_store(args.paths, out=getattr(args, "store", None), stages=stages, processes=args.processes,
-                       progress=False, **kwargs)
+                       progress=False, max_chars=max_chars, **kwargs)
     return store, []
 
 
@@ -116,11 +125,38 @@ def cmd_voices(args: argparse.Namespace) -> None:
     _write(_records(store.table("segments"), VOICE_KEYS, articles))
 
 
+def cmd_coding_sheet(args: argparse.Namespace) -> None:
+    from . import coding
+
+    store, _ = _store(args, ("voices", "terms") if "loaded" in args.kinds.split(",") else ("voices",))
+    files = coding.export_for_store(store, args.out, n=args.n, seed=args.seed, shown=args.shown,
+                                    kinds=[k.strip() for k in args.kinds.split(",") if k.strip()])
+    for name, path in files.items():
+        print(f"{name}: {path}", file=sys.stderr)
+
+
+def cmd_validate_coding(args: argparse.Namespace) -> None:
+    from . import coding
+
+    store, _ = _store(args, ("voices",))
+    bodies = store.bodies()
+    codings = {}
+    for f in args.coder:
+        name = Path(f).stem if Path(f).name not in ("items.csv", "sheet.xlsx") else Path(f).parent.name
+        codings[name] = coding.read_sheet(f, bodies)
+    kinds = [k for k in coding.KINDS if any(k in set(c.kind) for c in codings.values())]
+    report = coding.validate(coding.store_items(store, kinds=kinds), codings, bodies)
+    sys.stdout.write(report["scores"].round(4).to_csv(index=False))
+    if "agreement" in report:
+        sys.stdout.write("\n" + report["agreement"].round(4).to_csv(index=False))
+
+
 def cmd_annotate(args: argparse.Namespace) -> None:
     from .importers import parse_fields, load_source
     from .store import build
 
-    corpus = load_source(args.paths, preset=args.preset, fields=parse_fields(args.fields))
+    corpus = load_source(args.paths, preset=args.preset, fields=parse_fields(args.fields),
+                         max_chars=args.max_chars or MAX_CHARS)
     report = build(args.paths, corpus=corpus, out=args.out, processes=args.processes, scheduler=args.scheduler,
                    lexicon_files=args.lexicon or (), transformer_model=args.model, learned=not args.no_model,
                    stages=args.stages or ("parse", "sentences", "voices", "vader", "minilm", "terms"))
@@ -163,7 +199,7 @@ def cmd_sentiment(args: argparse.Namespace) -> None:
     if args.scorer == "transformer" and not args.model:
         raise CorpusError("<arguments>", None, "--scorer transformer needs --model ID_OR_PATH")
     if args.jsonl and args.scorer:
-        articles = read_jsonl(args.jsonl)
+        articles = read_jsonl(args.jsonl, max_chars=args.max_chars or MAX_CHARS)
         scorer = get_scorer(args.scorer, model=args.model)
         scores = scorer.score([a.body for a in articles]) if articles else []
         _write({"id": a.extra.get("input_id", a.id), "score": float(s)} for a, s in zip(articles, scores))
@@ -255,6 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="also score with a Hugging Face model (the transformer column)")
     p.add_argument("--no-model", action="store_true", help="no learned loaded-word detector in the terms table")
     _source_options(p)
+    _max_chars_option(p)
     p.set_defaults(func=cmd_annotate)
     p = sub.add_parser("import", help="write any supported source as article files (Markdown + front matter)")
     p.add_argument("source", nargs="+", help="CSV/JSONL tables, folders of JSON records, HTML pages, article files")
@@ -270,6 +307,19 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_)
         _input_options(p)
         p.set_defaults(func=func)
+    p = sub.add_parser("coding-sheet", help="export a coding sheet (CSV + XLSX + guide) for a seeded sample of articles")
+    _input_options(p)
+    p.add_argument("--out", required=True, help="folder for articles.csv, items.csv, guide.md, sheet.xlsx")
+    p.add_argument("--n", type=int, default=30, help="articles to sample (default 30)")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the sample (default 0)")
+    p.add_argument("--shown", action="store_true", help="pre-fill the items with the tool's answers (default: blank)")
+    p.add_argument("--kinds", default="direct,partial,indirect,title,label",
+                   help="kinds to code, comma-separated (direct,partial,indirect,title,label,loaded)")
+    p.set_defaults(func=cmd_coding_sheet)
+    p = sub.add_parser("validate-coding", help="tool vs coded sheets: P/R/F1 per kind, speaker accuracy, Krippendorff's alpha")
+    _input_options(p)
+    p.add_argument("--coder", nargs="+", required=True, help="coded sheets (items.csv or sheet.xlsx), one per coder")
+    p.set_defaults(func=cmd_validate_coding)
     p = sub.add_parser("notebooks", help="execute every notebook headless and write the figures")
     p.add_argument("--corpus", help="a corpus source (default: the shipped corpus)")
     p.add_argument("--out", help="figures folder (default: figures/, or build/figures/NAME for --corpus)")
@@ -337,6 +387,12 @@ def _input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--processes", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--store", help="store folder (default: the corpus's store under data/interim/stores)")
     p.add_argument("--cache", action="store_true", help=argparse.SUPPRESS)  # the store is the cache now
+    _max_chars_option(p)
+
+
+def _max_chars_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--max-chars", type=int, default=None, metavar="N",
+                   help=f"refuse article bodies (or --jsonl texts) over N characters (default {MAX_CHARS:,})")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -344,7 +400,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         args.func(args)
-    except (CorpusError, ValueError, FileNotFoundError, RuntimeError) as exc:
+    except (CorpusError, ValueError, FileNotFoundError, RuntimeError) as exc:  # SheetError is a ValueError
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -37,7 +37,7 @@ from . import paths
 REQUIRED_FIELDS: tuple[str, ...] = ("id", "title", "date", "language")
 KNOWN_FIELDS: tuple[str, ...] = ("id", "title", "outlet", "date", "url", "language", "notes")
 #: Bodies longer than this are refused: a sign of a concatenated dump, not one article.
-MAX_CHARS: int = 2_000_000
+MAX_CHARS: int = 500_000
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _HTML_RE = re.compile(
     r"</?(?:html|head|body|p|div|span|a|br|script|style|img|iframe|table|tr|td|ul|ol|li|h[1-6]"

@@ -107,7 +107,8 @@ def stage_versions(settings: Settings, stages: Sequence[str]) -> dict[str, str]:
         if stage == "sentences":
             return f"sentences-{_code_hash('sentences')}"
         if stage == "voices":
-            return f"voices-{_code_hash('marks', 'quotes', 'speakers')}"
+            verbs = hashlib.sha256(paths.SPEECH_VERBS.read_bytes()).hexdigest()[:12]
+            return f"voices-{_code_hash('marks', 'quotes', 'speakers', 'verbs', 'sentences')}|verbs-{verbs}"
         if stage == "vader":
             return f"vaderSentiment-{version('vaderSentiment')}"
         if stage == "minilm":
@@ -284,6 +285,7 @@ def build(
     shard_articles: int = 250,
     shard_words: int = 100_000,
     progress: bool | None = None,
+    max_chars: int | None = None,
 ) -> BuildReport:
     """Build or update the store of a corpus; return what was done.
 
@@ -294,14 +296,16 @@ def build(
     here). ``scheduler``: ``"local:N"`` (a dask LocalCluster of N workers) or a
     dask.distributed scheduler address (``tcp://host:port``), instead of the pool.
     ``lexicon_files``: lexicons added to ``corpus/lexicons``. ``learned``: run the learned
-    loaded-word detector (needs the minilm stage). Errors: CorpusError when the source
+    loaded-word detector (needs the minilm stage). ``max_chars``: the size cap of one article body
+    (default :data:`analysis.corpus.MAX_CHARS`; larger bodies are refused). Errors: CorpusError when the source
     yields no article (naming what was found); SchemaError when a stage writes a bad table.
     """
     from .importers import load_source
 
     t0 = time.perf_counter()
     if corpus is None:
-        corpus = load_source(source if source is not None else paths.ARTICLES)
+        corpus = load_source(source if source is not None else paths.ARTICLES,
+                             **({"max_chars": max_chars} if max_chars is not None else {}))
     if not len(corpus):
         raise CorpusError(str(source), None, "no articles to annotate")
     root = Path(out) if out is not None else paths.store_dir(source)
