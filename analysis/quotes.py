@@ -56,6 +56,10 @@ INDIRECT_LEMMAS: frozenset[str] = reporting_lemmas()
 #: this change", "did not deny the suggestion") is not content (:func:`_contentful`).
 OBJECT_CONTENT_LEMMAS: frozenset[str] = frozenset(
     {"deny", "admit", "confirm", "announce", "reject", "declare", "report", "allege", "claim", "reveal", "disclose"})
+#: Nouns of saying whose "that" clause is reported content when the sentence's subject made them
+#: ("made an announcement that …", "issued a statement that …").
+SPEECH_NOUNS: frozenset[str] = frozenset(
+    "announcement statement claim assertion warning allegation promise pledge declaration admission denial".split())
 #: Verbs whose object and infinitive are the reported content ("asked Zelensky to investigate …").
 DIRECTIVE_LEMMAS: frozenset[str] = frozenset({"ask", "order", "urge", "instruct", "tell", "advise", "warn", "call"})
 #: Verbs whose infinitive complement is reported content ("vowed to retaliate").
@@ -737,7 +741,19 @@ def _indirect_speech(article: Article, doc: Doc, index: _Index, speakers: Speake
         s, e = toks[0].idx, toks[-1].idx + len(toks[-1].text)
         if s < verb.idx and verb.dep_ not in ("parataxis", "advcl"):
             continue  # complement before the verb is a direct-quote attribution pattern
-        if blocked.overlaps(s, e) or taken.overlaps(s, e):
+        if blocked.overlaps(s, e):
+            # "said the roof fell in and “everyone started screaming”": keep the words before the quote
+            cut = blocked.first_start_after(s)
+            if cut is not None and cut < e:
+                toks = [t for t in toks if t.idx + len(t.text) <= cut]
+                while toks and (toks[-1].is_punct or toks[-1].is_space or toks[-1].dep_ == "cc"):
+                    toks = toks[:-1]
+                if len([t for t in toks if not t.is_punct]) < 3:
+                    continue
+                e = toks[-1].idx + len(toks[-1].text)
+            if blocked.overlaps(s, e):
+                continue
+        if taken.overlaps(s, e):
             continue
         words = [t for t in toks if not t.is_punct]
         if any(index.quoted(t.idx) for t in words) and sum(not index.quoted(t.idx) for t in words) < 3:
@@ -760,6 +776,33 @@ def _indirect_speech(article: Article, doc: Doc, index: _Index, speakers: Speake
                   cue=verb.text, cue_start=verb.idx, cue_end=verb.idx + len(verb.text), method="reporting verb + complement",
                   parts=[(s, e)], medium=medium)
         out.append(q)
+        taken.add(s, e)
+    for noun in (t for t in doc if t.lemma_.lower() in SPEECH_NOUNS and t.pos_ == "NOUN"):
+        # "made a surprise announcement on Twitter that he was running": the clause after the noun
+        clause = next((c for c in noun.children if c.dep_ in ("acl", "ccomp", "relcl") and c.i > noun.i
+                       and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)), None)
+        verb = noun.head
+        if clause is None or index.quoted(noun.idx) or verb.pos_ not in ("VERB", "AUX") or noun.dep_ not in ("dobj", "attr"):
+            continue
+        subj = _subject(verb)
+        if subj is None or index.quoted(subj.idx):
+            continue
+        toks = [x for x in doc[clause.left_edge.i : clause.right_edge.i + 1]]
+        while toks and (toks[0].dep_ == "mark" or toks[0].is_punct or toks[0].is_space):
+            toks = toks[1:]
+        while toks and (toks[-1].is_punct or toks[-1].is_space):
+            toks = toks[:-1]
+        if len([x for x in toks if not x.is_punct]) < 2:
+            continue
+        s, e = toks[0].idx, toks[-1].idx + len(toks[-1].text)
+        if blocked.overlaps(s, e) or taken.overlaps(s, e):
+            continue
+        speaker = speakers.resolve_token(subj)
+        if speaker is None:
+            continue
+        out.append(Quote(article.id, "indirect", s, e, body[s:e], speaker=speaker, speaker_mention=mention_span(subj).text,
+                         cue=noun.text, cue_start=noun.idx, cue_end=noun.idx + len(noun.text), method="speech noun + clause",
+                         parts=[(s, e)]))
         taken.add(s, e)
     for acc, pobj in _according_to([t for t in doc if t.lower_ == "according"]):
         if index.quoted(acc.idx):
@@ -828,6 +871,11 @@ class _Intervals:
         i = bisect.bisect_left(self.starts, s)
         self.starts.insert(i, s)
         self.ends.insert(i, e)
+
+    def first_start_after(self, s: int) -> int | None:
+        """The start of the first range starting at or after ``s``."""
+        i = bisect.bisect_left(self.starts, s)
+        return self.starts[i] if i < len(self.starts) else None
 
     def overlaps(self, s: int, e: int) -> bool:
         i = bisect.bisect_left(self.starts, e)  # ranges starting before e

@@ -203,9 +203,18 @@ class SpeakerIndex:
         self._by_token: dict[str, list[int]] = {}
         self._exact: dict[frozenset[str], int] = {}
         # longest names first: shorter names attach to the one longer name that contains them
+        first_use: dict[frozenset[str], int] = {}
+        for n, _t, span in names:
+            k = _name_tokens(n)
+            first_use[k] = min(first_use.get(k, span.start_char), span.start_char)
         for name, typ in sorted({(n, t) for n, t, _ in names}, key=lambda nt: (-len(_name_tokens(nt[0])), type_rank[nt[1]], nt[0])):
             toks = _name_tokens(name)
-            if not toks or toks in self._exact or self._owners(toks):
+            if not toks or toks in self._exact:
+                continue
+            owners = self._owners(toks)
+            # a surname used before any longer name containing it is introduced is somebody else
+            # ("Trump" throughout, and "Trump's niece Mary Trump" later)
+            if owners and any(first_use.get(self.people[k].tokens, 0) <= first_use.get(toks, 0) for k in owners):
                 continue
             self._exact[toks] = len(self.people)
             for w in toks:
@@ -228,6 +237,15 @@ class SpeakerIndex:
             for nat in self._nationality_before(span):
                 ent.nationality.add(nat)
                 ent.first_nat_offset.setdefault(nat, span.start_char)
+        # names NER missed where they recur ("Trump encouraged …" parsed without an entity): a proper
+        # noun outside the entities whose name phrase names exactly one known entity
+        for tok in doc:
+            if tok.pos_ == "PROPN" and not tok.ent_type_ and tok.dep_ not in ("compound", "flat") and not self.quoted(tok.idx) \
+                    and tok.text[:1].isupper() and tok.lower_ not in _TITLE_KEYS:
+                phrase = name_phrase(tok)
+                ent = self.person_for_name(phrase.text)
+                if ent is not None and ent.type == "person":
+                    self._add_mention(ent, phrase.start_char, tok)
         self.pronoun_of: dict[int, Entity | None] = {}
         for tok in doc:
             if tok.lower_ in FEMALE_PRONOUNS | MALE_PRONOUNS and tok.pos_ == "PRON" and not self.quoted(tok.idx):
@@ -394,6 +412,19 @@ class SpeakerIndex:
             return p
         return None
 
+    def _plural_antecedent(self, tok: Token) -> str | None:
+        """What "they" refers to: the plural common-noun subject (``NNS``: "the researchers") of the
+        same or the previous sentence, before the pronoun and outside quotes; None when there is none."""
+        doc = tok.doc
+        here = self._sent_of[tok.i] if self._sent_of else 0
+        for i in range(tok.i - 1, -1, -1):
+            t = doc[i]
+            if here - self._sent_of[i] > 1:
+                break
+            if t.tag_ == "NNS" and t.dep_ in _SUBJECT_DEPS and not self.quoted(t.idx):
+                return self.resolve(mention_span(t))
+        return None
+
     def by_role(self, role: str, offset: int) -> Entity | None:
         """The most recently mentioned entity introduced with ``role`` (a lower-case noun or phrase)."""
         events = self._role_events.get(role)
@@ -417,6 +448,10 @@ class SpeakerIndex:
             if lower == "it":
                 ent = self._antecedent(tok, None, types=("org",))
                 return ent.canonical if ent is not None else None
+            if lower == "they":
+                group = self._plural_antecedent(tok)
+                if group is not None:
+                    return group
             return lower if lower != "i" else "I"
         conj = [c for c in tok.rights if c.dep_ == "conj" and c.pos_ == "PROPN"]
         if conj and tok.pos_ == "PROPN" and coordinated:  # "Saudi Arabia and the United States"
@@ -477,6 +512,8 @@ class SpeakerIndex:
                     return ent.canonical
         # an entity inside a longer phrase ("Officer Tusk of the Walrus Police Department")
         for e in ents:
+            if e.root.dep_ in ("compound", "nmod", "amod") and e.root.head.pos_ == "NOUN" and e.root.head.i >= e.end:
+                continue  # a name modifying a noun is not the speaker: "the Trump campaign"
             if e.label_ in _ENT_TYPES and not any(t.dep_ == "poss" or t.head.dep_ == "poss" for t in e):
                 ent = self.person_for_name(e.text)
                 if ent is not None:
