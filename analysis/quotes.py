@@ -208,16 +208,16 @@ def _subject(verb: Token) -> Token | None:
             if v.tag_ == "VBG" and v.i > 0 and v.doc[v.i - 1].text == ",":
                 # ", saying …" after a noun is a participle of the clause, not a modifier of the noun
                 h = v.head
-                while h.pos_ not in ("VERB", "AUX") and h.head is not h:
+                while h.pos_ not in ("VERB", "AUX") and h.head.i != h.i:
                     h = h.head
-                if h.pos_ in ("VERB", "AUX") and h is not v:
+                if h.pos_ in ("VERB", "AUX") and h.i != v.i:
                     v = h
                     continue
             return v.head
         if v.dep_ == "conj" and _speech(v) and not _speech(v.head) and v.head.dep_ == "ccomp" and _speech(v.head.head):
             v = v.head.head
             continue
-        if v.dep_ in ("advcl", "xcomp", "conj", "pcomp", "ccomp", "prep") and v.head is not v:
+        if v.dep_ in ("advcl", "xcomp", "conj", "pcomp", "ccomp", "prep") and v.head.i != v.i:
             v = v.head
             continue
         break
@@ -251,7 +251,7 @@ def _governing_verbs(tokens: set[Token]) -> set[Token]:
         cur = tok
         for _ in range(12):
             head = cur.head
-            if head is cur:
+            if head.i == cur.i:
                 break
             if cur not in tokens and cur.dep_ in ("relcl", "acl", "appos", "pobj", "dobj", "nsubj", "nsubjpass"):
                 if cur.pos_ not in ("VERB", "AUX") or cur.dep_ in ("relcl", "acl"):
@@ -269,7 +269,7 @@ def _joins_clause(cue: Token, verbs: set[Token]) -> bool:
     for _ in range(6):
         if cur in verbs:
             return True
-        if cur.dep_ not in ("advcl", "xcomp", "conj", "ccomp") or cur.head is cur:
+        if cur.dep_ not in ("advcl", "xcomp", "conj", "ccomp") or cur.head.i == cur.i:
             return False
         cur = cur.head
     return False
@@ -400,7 +400,7 @@ def _is_clause(tokens: list[Token]) -> bool:
     tree with its subject inside the quote ("… said the roof fell in and “everyone started screaming”")."""
     inside = {t.i for t in tokens}
     for t in tokens:
-        if t.head.i not in inside or t.head is t:
+        if t.head.i not in inside or t.head.i == t.i:
             if t.pos_ in ("VERB", "AUX") and any(c.dep_ in ("nsubj", "nsubjpass", "expl") and c.i in inside for c in t.children):
                 return True
     return False
@@ -430,7 +430,7 @@ def _name_label(m: MarkSpan, content: str, index: _Index) -> tuple[str, str] | N
     for t in toks:
         h = t
         for _ in range(4):
-            if h.head is h:
+            if h.head.i == h.i:
                 break
             h = h.head
             if h.lemma_.lower() in RATING_LEMMAS and h.pos_ == "VERB":
@@ -847,7 +847,7 @@ def _parenthetical_content(verb: Token) -> Span | None:
     the head clause without the verb's own phrase (the longer side)."""
     doc = verb.doc
     head = verb.head
-    if head is verb:
+    if head.i == verb.i:
         return None
     lo, hi = head.left_edge.i, head.right_edge.i
     v_lo, v_hi = verb.left_edge.i, verb.right_edge.i
@@ -892,7 +892,7 @@ def _according_content(acc: Token) -> tuple[int, int] | None:
     doc = acc.doc
     head = acc.head
     for _ in range(4):
-        if head.pos_ in ("VERB", "AUX") or head.head is head:
+        if head.pos_ in ("VERB", "AUX") or head.head.i == head.i:
             break
         head = head.head
     sent = head.sent

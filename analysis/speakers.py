@@ -3,7 +3,11 @@
 Within one article, an **entity index** (:class:`SpeakerIndex`) lists the people,
 organisations and places the article names: named entities (spaCy NER: PERSON, ORG, GPE) plus
 every name the splitter finds as the subject of a speech verb (``extra`` names: a person NER
-missed, "said Ines Duarte"). A mention is resolved by these rules, in order; the mention as
+missed, "said Ines Duarte"); a proper noun NER missed elsewhere counts as a mention of the entity its
+name phrase names. A surname used before any longer name containing it is its own entity ("Trump"
+throughout an article that later introduces "Mary Trump"); a shared surname otherwise refers to the
+person introduced first. Lookups go through a word index and mention lists in text order, so
+building and resolving stay linear in the article's length. A mention is resolved by these rules, in order; the mention as
 written is always kept next to the result (``Quote.speaker_mention``):
 
 1. **A name in the phrase.** Title + name ("Health Minister Lena Vossberg"), role + name
@@ -25,7 +29,8 @@ written is always kept next to the result (``Quote.speaker_mention``):
    entities mentioned in the last :data:`PRONOUN_WINDOW` sentences (outside quotes), the one in
    the most recent sentence wins; within a sentence the grammatical subject, then the first
    mentioned (a salience ranking after Lappin & Leass 1994; Hobbs 1978). With no compatible
-   antecedent the pronoun stays as written ("she") rather than a guess.
+   antecedent the pronoun stays as written ("she") rather than a guess. "They" takes the plural
+   common-noun subject of the same or the previous sentence ("the researchers"), else stays "they".
 4. Otherwise the mention as written, without determiner, titles or possessive; a phrase without
    a proper noun is lower-cased so roles are spelled one way ("Critics" = "critics").
 
@@ -625,7 +630,7 @@ def _named_in_phrase(tok: Token) -> Token | None:
         cands += [c for c in tok.rights if c.dep_ in ("compound", "flat", "npadvmod") and c.ent_type_ == "PERSON"]
     for c in cands:
         head = c
-        while head.dep_ in ("compound", "flat") and head.head.pos_ == "PROPN" and head.head is not head:
+        while head.dep_ in ("compound", "flat") and head.head.pos_ == "PROPN" and head.head.i != head.i:
             head = head.head
         return head
     return None

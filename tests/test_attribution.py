@@ -285,3 +285,23 @@ def test_abbreviation_that_is_also_a_word(text, n):
     from analysis.sentences import sentence_spans
 
     assert len(sentence_spans(text)) == n
+
+
+def test_verbless_fragment_with_participle_terminates():
+    """A ", saying …" participle on a noun with no verb above it (a headline-like fragment) once
+    looped for ever climbing to the root (tokens compared by identity, not position)."""
+    import signal
+
+    def stop(*_):
+        raise TimeoutError("attribution did not terminate")
+
+    old = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(30)
+    try:
+        for text in ("A new report on the flood, saying the dam was weak.",
+                     "Statement from the ministry, saying “we will rebuild”.",
+                     "Outrage online, saying the decision was unfair, after the vote."):
+            split(text)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
