@@ -519,9 +519,10 @@ def split_voices(article: Article, *, doc: Doc | None = None,
     events = _speech_events(doc, index)
     extra = []
     for _verb, subj in events:
-        if subj.pos_ == "PROPN":
-            extra.append(name_phrase(subj))
-        extra.extend(name_phrase(c) for c in subj.children if c.dep_ == "appos" and c.pos_ == "PROPN")
+        appos = [c for c in subj.children if c.dep_ == "appos" and c.pos_ == "PROPN"]
+        if subj.pos_ == "PROPN" and subj.ent_type_ not in ("NORP",) and not appos:
+            extra.append(name_phrase(subj))  # not "Nevada's Republican, Mark Amodei,": the apposition names him
+        extra.extend(name_phrase(c) for c in appos)
     speakers = SpeakerIndex(doc, quoted=index.quoted, extra=extra)
     index.speakers = speakers
     event_starts = [v.idx for v, _ in events]

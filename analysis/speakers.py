@@ -469,7 +469,10 @@ class SpeakerIndex:
             while len(phrase) > 1 and (phrase[0].ent_type_ in ("GPE", "NORP", "ORG") and phrase[0].ent_iob_ == "B" and phrase[1].ent_iob_ != "I"
                                        or phrase[0].lower_ in MEDIA_WORDS):
                 phrase = phrase[1:]  # "London Sadiq Khan" (Mayor of London …), "Twitter West"
-            for span in (phrase, _single_mention(name_tok)):
+            # the name as written, then the entity span it is in -- unless the phrase is a fuller name
+            # than that span ("Sadiq Khan" is not the article's other "Khan")
+            spans = [phrase] if len(phrase) > len(_single_mention(name_tok)) else [phrase, _single_mention(name_tok)]
+            for span in spans:
                 ent = self.person_for_name(span.text)
                 if ent is not None:
                     return ent.canonical
@@ -494,8 +497,9 @@ class SpeakerIndex:
         if ent is not None:
             return ent.canonical
         root = mention.root
+        content = [t for t in mention if t.dep_ != "det" and not t.is_punct]
         has_proper = any(t.pos_ == "PROPN" and t.ent_type_ != "NORP" and t.text[:1].isupper() and t.lower_ not in _TITLE_KEYS
-                         for t in mention if t.dep_ != "det")
+                         for t in content) or (len(content) >= 2 and all(t.text[:1].isupper() for t in content))
         # a descriptor naming a nationality: "the Russian leader"
         norps = [t.text.lower() for t in mention if t.ent_type_ == "NORP"]
         if norps and not (root.pos_ == "PROPN" and root.ent_type_ != "NORP"):
