@@ -238,7 +238,7 @@ def kind_bars(kinds: pd.DataFrame) -> Figure:
     return fig
 
 
-def validation_bars(scores: pd.DataFrame) -> Figure:
+def validation_bars(scores: pd.DataFrame, *, title: str = "Voice splitter vs hand coding") -> Figure:
     """Precision, recall and F1 of the tool against hand coding, per kind (grouped bars), with the
     number of coded items under each kind. ``scores``: :func:`analysis.coding.compare` rows
     (kind, n_human, precision, recall, f1)."""
@@ -246,15 +246,15 @@ def validation_bars(scores: pd.DataFrame) -> Figure:
 
     use_style()
     s = scores.reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=_size(max(6, 1.1 * len(s) + 2), 3.2))
+    fig, ax = plt.subplots(figsize=_size(max(6, 1.1 * len(s) + 2), 3.6))
     x = np.arange(len(s))
     for k, (col, color) in enumerate((("precision", "#4c72b0"), ("recall", "#dd8452"), ("f1", "#55a868"))):
         ax.bar(x + (k - 1) * 0.26, s[col].fillna(0), width=0.26, label=col, color=color)
     ax.set_xticks(x, [f"{k}\n(n={int(n)})" for k, n in zip(s.kind, s.n_human)], fontsize=8)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("score")
-    ax.set_title("Voice splitter vs hand coding (n = items the coder found)")
-    ax.legend(fontsize=7, frameon=False, ncol=3, loc="lower right")
+    ax.set_title(f"{title} (n = items the coder found)", fontsize=10)
+    ax.legend(fontsize=7, frameon=False, ncol=3, loc="lower left", bbox_to_anchor=(0, 1.08))
     ax.grid(axis="x", visible=False)
     fig.tight_layout()
     return fig
