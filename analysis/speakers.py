@@ -80,6 +80,10 @@ FEMALE_PRONOUNS: frozenset[str] = frozenset({"she", "her", "hers", "herself"})
 MALE_PRONOUNS: frozenset[str] = frozenset({"he", "him", "his", "himself"})
 PERSON_PRONOUNS: frozenset[str] = frozenset({"he", "she", "him", "her"})
 GROUP_PRONOUNS: frozenset[str] = frozenset({"they", "them", "it", "we", "i", "you"})
+#: Indefinite sources ("Some said …", "Others argue …"): kept as written in lower case, never resolved
+#: to a name (NER may tag a capitalised "Others" as part of one) and never ranked as a speaker.
+INDEFINITE_SOURCES: frozenset[str] = frozenset(
+    "some others other many several both all few most one someone somebody anyone anybody everyone everybody".split())
 #: Nouns that refer back to the last organisation mentioned ("the company said").
 ORG_NOUNS: frozenset[str] = frozenset(
     """
@@ -444,6 +448,8 @@ class SpeakerIndex:
         """Canonical name for the speaker phrase headed by ``tok`` (None: an "it" with no
         organisation to refer to)."""
         lower = tok.lower_
+        if lower in INDEFINITE_SOURCES and not any(c.dep_ in ("compound", "amod") for c in tok.lefts):
+            return lower
         if tok.pos_ == "PRON" or lower in FEMALE_PRONOUNS | MALE_PRONOUNS:
             if lower in FEMALE_PRONOUNS | MALE_PRONOUNS:
                 ent = self.pronoun_of.get(tok.i)

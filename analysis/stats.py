@@ -10,6 +10,7 @@ from .corpus import count_words
 from .groups import ordered_groups
 
 
+
 def segment_words(segments: pd.DataFrame, bodies: Mapping[str, str]) -> pd.DataFrame:
     """The segments with a word count each (words split at a boundary count on both sides once each).
 
@@ -461,7 +462,7 @@ def group_speakers(quotes: pd.DataFrame, words: pd.DataFrame, groups: pd.Series,
     group, rank, speaker, quoted_words, share_of_quoted_words, n_articles, n_quotes,
     group_quoted_words, group_articles.
     """
-    from .speakers import GROUP_PRONOUNS, PERSON_PRONOUNS
+    from .speakers import GROUP_PRONOUNS, INDEFINITE_SOURCES, PERSON_PRONOUNS
 
     alias = dict(zip(names.speaker, names.corpus_speaker))
     q = words[(words.voice == "quote")].copy()
@@ -470,7 +471,7 @@ def group_speakers(quotes: pd.DataFrame, words: pd.DataFrame, groups: pd.Series,
     qq = quotes[quotes.kind.isin(["direct", "partial", "indirect", "embedded_post"]) & quotes.speaker.notna()].copy()
     qq["speaker"] = qq.speaker.map(lambda s: alias.get(s, s))
     qq["group"] = qq.article_id.map(groups)
-    skip = PERSON_PRONOUNS | GROUP_PRONOUNS
+    skip = PERSON_PRONOUNS | GROUP_PRONOUNS | INDEFINITE_SOURCES
     rows = []
     for group in ordered_groups(groups):
         g = q[q.group == group]
@@ -636,12 +637,12 @@ def speaker_score_means(sentences: pd.DataFrame, score: str, names: pd.DataFrame
     a sentence counts for every speaker in its ``quoted_speakers``. Intervals: cluster bootstrap.
     Columns: speaker, scorer, n_sentences, n_articles, mean, ci_low, ci_high (sorted by mean).
     """
-    from .speakers import GROUP_PRONOUNS, PERSON_PRONOUNS
+    from .speakers import GROUP_PRONOUNS, INDEFINITE_SOURCES, PERSON_PRONOUNS
 
     alias = dict(zip(names.speaker, names.corpus_speaker))
     ex = sentences[sentences[score].notna()].explode("quoted_speakers").dropna(subset=["quoted_speakers"])
     ex = ex.assign(speaker=ex.quoted_speakers.map(lambda s: alias.get(s, s)))
-    ex = ex[~ex.speaker.str.lower().isin(PERSON_PRONOUNS | GROUP_PRONOUNS)]
+    ex = ex[~ex.speaker.str.lower().isin(PERSON_PRONOUNS | GROUP_PRONOUNS | INDEFINITE_SOURCES)]
     ex = ex.drop_duplicates(["article_id", "sentence", "speaker"])
     counts = ex.groupby("speaker").size().sort_values(ascending=False)
     rows = []

@@ -305,3 +305,11 @@ def test_verbless_fragment_with_participle_terminates():
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
+
+
+def test_indefinite_sources_stay_as_written():
+    """"Others argue …" is not the "Others" of a title NER found elsewhere in the article."""
+    text = ("The American Conservative Others series ran all week. "
+            "Others argue that “the debate was won by the calmest person on the stage.” Some said the plan failed.")
+    s = split(text)
+    assert {q.speaker for q in s.quotes if q.kind in ("direct", "indirect")} == {"others", "some"}
