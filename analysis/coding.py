@@ -51,6 +51,9 @@ SPEECH_KINDS: tuple[str, ...] = ("direct", "partial", "indirect")
 DEFAULT_KINDS: tuple[str, ...] = ("direct", "partial", "indirect", "title", "label")
 ITEM_COLUMNS: list[str] = ["article_id", "kind", "text", "occurrence", "speaker", "note"]
 TOOL_COLUMNS: list[str] = ["tool_kind", "tool_speaker", "tool_speaker_mention"]
+#: The kind of a row that says "this article was coded and has nothing to code": it puts the
+#: article in the scored sample (so the tool's items there count as extra) and is not an item.
+NOTHING: str = "none"
 #: Minimum overlap, as a share of the shorter span, for two items to match.
 MIN_OVERLAP: float = 0.5
 
@@ -220,6 +223,7 @@ def read_sheet(path: str | Path, bodies: dict[str, str], *, kinds: Sequence[str]
     if missing:
         raise SheetError(path, 1, f"missing column(s) {', '.join(missing)}")
     rows = []
+    problems: list[tuple[int, str]] = []
     for i, rec in enumerate(frame.to_dict("records")):
         row = i + 2
         aid, kind, text = _cell(rec.get("article_id")).strip(), _cell(rec.get("kind")).strip().lower(), _cell(rec.get("text"))
@@ -228,20 +232,29 @@ def read_sheet(path: str | Path, bodies: dict[str, str], *, kinds: Sequence[str]
         if not aid and not kind and not text.strip():
             continue
         if aid not in bodies:
-            raise SheetError(path, row, f"unknown article_id {aid!r}")
+            problems.append((row, f"unknown article_id {aid!r}"))
+            continue
+        if kind == NOTHING:  # the coder read the article and found nothing to code
+            rows.append({"article_id": aid, "kind": NOTHING, "start": 0, "end": 0, "text": "", "speaker": None, "row": row})
+            continue
         if kind not in kinds:
-            raise SheetError(path, row, f"unknown kind {kind!r} (kinds: {', '.join(kinds)})")
-        if not text.strip():
-            raise SheetError(path, row, "empty text")
-        if speaker and kind not in SPEECH_KINDS:
-            raise SheetError(path, row, f"a {kind} has no speaker (got {speaker!r})")
-        if occ and not (occ.isdigit() and int(occ) >= 1):
-            raise SheetError(path, row, f"occurrence must be 1, 2, … (got {occ!r})")
-        span = locate(bodies[aid], text, int(occ) if occ else 1)
-        if span is None:
-            raise SheetError(path, row, f"text not found in article {aid}" + (f" (occurrence {occ})" if occ else "") + f": {text[:60]!r}")
-        rows.append({"article_id": aid, "kind": kind, "start": span[0], "end": span[1], "text": bodies[aid][span[0]:span[1]],
-                     "speaker": speaker, "row": row})
+            problems.append((row, f"unknown kind {kind!r} (kinds: {', '.join(kinds)}, or {NOTHING})"))
+        elif not text.strip():
+            problems.append((row, "empty text"))
+        elif speaker and kind not in SPEECH_KINDS:
+            problems.append((row, f"a {kind} has no speaker (got {speaker!r})"))
+        elif occ and not (occ.isdigit() and int(occ) >= 1):
+            problems.append((row, f"occurrence must be 1, 2, … (got {occ!r})"))
+        else:
+            span = locate(bodies[aid], text, int(occ) if occ else 1)
+            if span is None:
+                problems.append((row, f"text not found in article {aid}" + (f" (occurrence {occ})" if occ else "") + f": {text[:60]!r}"))
+            else:
+                rows.append({"article_id": aid, "kind": kind, "start": span[0], "end": span[1],
+                             "text": bodies[aid][span[0]:span[1]], "speaker": speaker, "row": row})
+    if problems:
+        more = "".join(f"; row {r}: {m}" for r, m in problems[1:])
+        raise SheetError(path, problems[0][0], problems[0][1] + more)
     return pd.DataFrame(rows, columns=["article_id", "kind", "start", "end", "text", "speaker", "row"])
 
 
@@ -321,11 +334,18 @@ def compare(tool: pd.DataFrame, human: pd.DataFrame, *, kinds: Sequence[str] | N
     positives of speech kinds whose human item has a speaker, the share where the tool's speaker
     is the same (:func:`same_speaker`); ``n_speaker`` their number.
 
+    The scored sample is every article with a row in ``human``, including rows of kind
+    :data:`NOTHING` (an article coded and found empty), so the tool's items there count against
+    its precision. Rows ``marked`` (direct and partial together: any quotation in marks, so a
+    direct/partial confusion is not an error) and ``all speech`` (direct, partial and indirect)
+    follow the kinds.
+
     Returns columns kind, n_human, n_tool, tp, precision, recall, f1, n_speaker, speaker_correct,
     speaker_accuracy.
     """
     kinds = list(kinds) if kinds is not None else [k for k in KINDS if k in set(human.kind)]
     ids = set(human.article_id) if len(human) else set()
+    human = human[human.kind != NOTHING]
     tool = tool[tool.article_id.isin(ids)]
     groups = [(k, [k]) for k in kinds]
     if "direct" in kinds and "partial" in kinds:
@@ -357,6 +377,7 @@ def errors(tool: pd.DataFrame, human: pd.DataFrame, *, kinds: Sequence[str] | No
     """
     kinds = list(kinds) if kinds is not None else [k for k in KINDS if k in set(human.kind)]
     tool = tool[tool.article_id.isin(set(human.article_id))]
+    human = human[human.kind != NOTHING]
     out = []
     for k in kinds:
         t = tool[tool.kind == k].reset_index(drop=True)

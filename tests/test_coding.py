@@ -174,3 +174,29 @@ def test_splitter_on_the_wikinews_gold(gold, corpus):
     assert s.loc["direct", "f1"] >= 0.95
     assert s.loc["indirect", "recall"] >= 0.80
     assert s.loc["direct", "speaker_accuracy"] >= 0.95
+
+
+def test_every_bad_row_is_reported_at_once(tmp_path):
+    p = tmp_path / "items.csv"
+    pd.DataFrame([{"article_id": "A", "kind": "direct", "text": "Hello"},
+                  {"article_id": "A", "kind": "direct", "text": "missing one"},
+                  {"article_id": "B", "kind": "direct", "text": "x"},
+                  {"article_id": "A", "kind": "quote", "text": "Hello"}]).to_csv(p, index=False)
+    with pytest.raises(coding.SheetError) as err:
+        coding.read_sheet(p, {"A": "“Hello,” said Ana."})
+    msg = str(err.value)
+    assert "row 3: text not found" in msg and "row 4: unknown article_id 'B'" in msg and "row 5: unknown kind 'quote'" in msg
+
+
+def test_an_article_coded_as_empty_counts_against_the_tool(tmp_path):
+    bodies = {"A": "“Hello,” said Ana.", "B": "“Bye,” said Tom."}
+    tool = pd.DataFrame({"article_id": ["A", "B"], "kind": ["direct", "direct"], "start": [1, 1], "end": [7, 5],
+                         "text": ["Hello,", "Bye,"], "speaker": ["Ana", "Tom"]})
+    p = tmp_path / "items.csv"
+    pd.DataFrame([{"article_id": "A", "kind": "direct", "text": "Hello,", "speaker": "Ana"}]).to_csv(p, index=False)
+    only_a = coding.compare(tool, coding.read_sheet(p, bodies)).set_index("kind")
+    assert only_a.loc["direct", "precision"] == 1.0  # B was not coded: left out
+    pd.DataFrame([{"article_id": "A", "kind": "direct", "text": "Hello,", "speaker": "Ana"},
+                  {"article_id": "B", "kind": "none", "text": ""}]).to_csv(p, index=False)
+    both = coding.compare(tool, coding.read_sheet(p, bodies)).set_index("kind")
+    assert both.loc["direct", "precision"] == 0.5 and both.loc["direct", "recall"] == 1.0
