@@ -697,6 +697,13 @@ def _indirect_speech(article: Article, doc: Doc, index: _Index, speakers: Speake
     blocked = _Intervals((q.mark_start, q.mark_end) for q in found if q.kind in ("direct", "embedded_post"))
     out: list[Quote] = []
     taken = _Intervals()
+
+    def report(s: int, e: int, subj: Token, speaker: str, cue: str, cue_start: int, cue_end: int, method: str,
+               medium: str | None = None) -> None:
+        out.append(Quote(article.id, "indirect", s, e, body[s:e], speaker=speaker, speaker_mention=mention_span(subj).text,
+                         cue=cue, cue_start=cue_start, cue_end=cue_end, method=method, parts=[(s, e)], medium=medium))
+        taken.add(s, e)
+
     for verb in doc:
         lemma = verb.lemma_.lower()
         if lemma not in INDIRECT_LEMMAS or not (verb.pos_ == "VERB" or verb.tag_.startswith("VB")):
@@ -733,10 +740,7 @@ def _indirect_speech(article: Article, doc: Doc, index: _Index, speakers: Speake
         if toks and toks[0].i < verb.i:
             # a relative pronoun before the verb ("which NASA said might take place") is not content
             toks = [t for t in toks if t.i > verb.i] if all(t.tag_ in ("WDT", "WP") or t.is_punct for t in toks if t.i < verb.i) else toks
-        while toks and (toks[0].dep_ == "mark" and toks[0].lower_ in ("that", "whether", "if") or toks[0].is_punct or toks[0].is_space):
-            toks = toks[1:]
-        while toks and (toks[-1].is_punct or toks[-1].is_space) and toks[-1].text not in ("”", "’", '"', "'"):
-            toks = toks[:-1]
+        toks = _trim(toks, marks=("that", "whether", "if"))
         if len([t for t in toks if not t.is_punct]) < 2:
             continue
         s, e = toks[0].idx, toks[-1].idx + len(toks[-1].text)
@@ -772,12 +776,7 @@ def _indirect_speech(article: Article, doc: Doc, index: _Index, speakers: Speake
             continue
         quoted_as = _quoted_as(verb)
         medium = mention_span(quoted_as[1]).text if quoted_as is not None and quoted_as[1] is not None else None
-        span = mention_span(subj)
-        q = Quote(article.id, "indirect", s, e, body[s:e], speaker=speaker, speaker_mention=span.text,
-                  cue=verb.text, cue_start=verb.idx, cue_end=verb.idx + len(verb.text), method="reporting verb + complement",
-                  parts=[(s, e)], medium=medium)
-        out.append(q)
-        taken.add(s, e)
+        report(s, e, subj, speaker, verb.text, verb.idx, verb.idx + len(verb.text), "reporting verb + complement", medium)
     for noun in (t for t in doc if t.lemma_.lower() in SPEECH_NOUNS and t.pos_ == "NOUN"):
         # "made a surprise announcement on Twitter that he was running": the clause after the noun
         clause = next((c for c in noun.children if c.dep_ in ("acl", "ccomp", "relcl") and c.i > noun.i
@@ -788,11 +787,7 @@ def _indirect_speech(article: Article, doc: Doc, index: _Index, speakers: Speake
         subj = _subject(verb)
         if subj is None or index.quoted(subj.idx):
             continue
-        toks = [x for x in doc[clause.left_edge.i : clause.right_edge.i + 1]]
-        while toks and (toks[0].dep_ == "mark" or toks[0].is_punct or toks[0].is_space):
-            toks = toks[1:]
-        while toks and (toks[-1].is_punct or toks[-1].is_space):
-            toks = toks[:-1]
+        toks = _trim(list(doc[clause.left_edge.i : clause.right_edge.i + 1]), marks="any", keep_quotes=False)
         if len([x for x in toks if not x.is_punct]) < 2:
             continue
         s, e = toks[0].idx, toks[-1].idx + len(toks[-1].text)
@@ -801,10 +796,7 @@ def _indirect_speech(article: Article, doc: Doc, index: _Index, speakers: Speake
         speaker = speakers.resolve_token(subj)
         if speaker is None:
             continue
-        out.append(Quote(article.id, "indirect", s, e, body[s:e], speaker=speaker, speaker_mention=mention_span(subj).text,
-                         cue=noun.text, cue_start=noun.idx, cue_end=noun.idx + len(noun.text), method="speech noun + clause",
-                         parts=[(s, e)]))
-        taken.add(s, e)
+        report(s, e, subj, speaker, noun.text, noun.idx, noun.idx + len(noun.text), "speech noun + clause")
     for acc, pobj in _according_to([t for t in doc if t.lower_ == "according"]):
         if index.quoted(acc.idx):
             continue
@@ -815,14 +807,10 @@ def _indirect_speech(article: Article, doc: Doc, index: _Index, speakers: Speake
         if blocked.overlaps(s, e) or taken.overlaps(s, e):
             continue
         to = doc[acc.i + 1]
-        span = mention_span(pobj)
         speaker = speakers.resolve_token(pobj)
         if speaker is None:
             continue
-        out.append(Quote(article.id, "indirect", s, e, body[s:e], speaker=speaker, speaker_mention=span.text,
-                         cue="according to", cue_start=acc.idx, cue_end=to.idx + len(to.text), method="according to",
-                         parts=[(s, e)]))
-        taken.add(s, e)
+        report(s, e, pobj, speaker, "according to", acc.idx, to.idx + len(to.text), "according to")
     return out
 
 
@@ -887,6 +875,20 @@ class _Intervals:
         return False
 
 
+_CLOSING = ("”", "’", '"', "'")
+
+
+def _trim(toks: list[Token], *, marks: tuple[str, ...] | str = (), keep_quotes: bool = True) -> list[Token]:
+    """Reported content without surrounding punctuation and space, nor a leading complementiser
+    (``marks``: the words to drop, or "any" mark); a closing quotation mark stays when ``keep_quotes``."""
+    while toks and (toks[0].is_punct or toks[0].is_space
+                    or toks[0].dep_ == "mark" and (marks == "any" or toks[0].lower_ in marks)):
+        toks = toks[1:]
+    while toks and (toks[-1].is_punct or toks[-1].is_space) and not (keep_quotes and toks[-1].text in _CLOSING):
+        toks = toks[:-1]
+    return toks
+
+
 def _according_content(acc: Token) -> tuple[int, int] | None:
     """Offsets of what "according to X" attributes: the clause it modifies, without the
     attribution phrase (the longer side when the phrase sits in the middle)."""
@@ -907,11 +909,7 @@ def _according_content(acc: Token) -> tuple[int, int] | None:
         return None
     size = lambda p: sum(1 for t in doc[p[0] : p[1] + 1] if not t.is_punct)  # noqa: E731
     a, b = max(pieces, key=size)
-    toks = [t for t in doc[a : b + 1]]
-    while toks and (toks[0].is_punct or toks[0].is_space):
-        toks = toks[1:]
-    while toks and (toks[-1].is_punct or toks[-1].is_space) and toks[-1].text not in ("”", "’", '"', "'"):
-        toks = toks[:-1]
+    toks = _trim(list(doc[a : b + 1]))
     if len([t for t in toks if not t.is_punct]) < 2:
         return None
     return toks[0].idx, toks[-1].idx + len(toks[-1].text)
