@@ -12,6 +12,14 @@ Stable contract (outside checks depend on it):
   quote or label: id, start, end, text, kind, speaker, speaker_mention, cue.
 * ``voices`` (same inputs) writes the segments: id, start, end, voice, kind, speaker.
 * ``sentiment`` and ``loaded``: sentence scores and loaded terms (see the README).
+* ``targets --jsonl FILE``: each line has "id", "text", "start", "end" (character offsets of one
+  target mention in text; optional "others": [[start, end], ...] for its other mentions); one
+  line out per line in, in input order: {"id", "polarity": negative|neutral|positive,
+  "score": p_positive - p_negative}. A bad line (offsets outside the text, empty target,
+  missing field) stops with an error naming the line, before any output.
+* ``actors PATH...`` (or ``--jsonl``): one line per actor mention: id, start, end, mention,
+  actor (unified across the corpus), type, role, voice, speaker, polarity, score, verb,
+  agency, power (:mod:`analysis.actors`).
 * ``coding-sheet PATH... --out DIR`` exports a coding sheet for a seeded sample;
   ``validate-coding PATH... --coder SHEET...`` compares the tool with coded sheets
   (:mod:`analysis.coding`).
@@ -38,30 +46,39 @@ QUOTE_KEYS = ("id", "start", "end", "text", "kind", "speaker", "speaker_mention"
 VOICE_KEYS = ("id", "start", "end", "voice", "kind", "speaker")
 
 
-def read_jsonl(path: str | Path, *, max_chars: int = MAX_CHARS) -> list[Article]:
-    """Articles from JSON Lines with "id" and "text"; bad lines raise CorpusError with the line.
-
-    Each text gets the checks an article file's body gets (:func:`analysis.corpus.check_body`:
-    empty, over ``max_chars`` characters, HTML markup, NUL bytes), so every input path refuses
-    the same things with the same messages."""
+def _input_rows(path: str | Path, fields: Sequence[str]) -> tuple[str, list[tuple[int, dict]]]:
+    """(source name, [(line, object)]) of a JSON Lines input ('-': stdin), each object checked to have
+    ``fields``, a string "text" and a scalar "id"; the first bad line raises CorpusError naming it."""
     source = "<stdin>" if str(path) == "-" else str(path)
     try:
         raw = sys.stdin.buffer.read() if source == "<stdin>" else Path(path).read_bytes()
     except OSError as exc:
         raise CorpusError(source, None, f"cannot read: {exc.strerror}") from None
-    text = decode_bytes(raw, source)
-    articles: list[Article] = []
-    seen: dict[str, int] = {}
-    for n, obj in jsonl_rows(text, source):
+    rows = []
+    for n, obj in jsonl_rows(decode_bytes(raw, source), source):
         if isinstance(obj, CorpusError):
             raise obj
-        for key in ("id", "text"):
+        for key in fields:
             if key not in obj:
                 raise CorpusError(source, n, f"missing field {key!r}")
         if not isinstance(obj["text"], str):
             raise CorpusError(source, n, "field 'text' must be a string")
         if obj["id"] is None or isinstance(obj["id"], (dict, list)):
             raise CorpusError(source, n, "field 'id' must be a string or number")
+        rows.append((n, obj))
+    return source, rows
+
+
+def read_jsonl(path: str | Path, *, max_chars: int = MAX_CHARS) -> list[Article]:
+    """Articles from JSON Lines with "id" and "text"; bad lines raise CorpusError with the line.
+
+    Each text gets the checks an article file's body gets (:func:`analysis.corpus.check_body`:
+    empty, over ``max_chars`` characters, HTML markup, NUL bytes), so every input path refuses
+    the same things with the same messages."""
+    source, rows = _input_rows(path, ("id", "text"))
+    articles: list[Article] = []
+    seen: dict[str, int] = {}
+    for n, obj in rows:
         art_id = str(obj["id"])
         check_body(obj["text"], source, n, max_chars=max_chars)
         if art_id in seen:
@@ -226,6 +243,76 @@ def cmd_loaded(args: argparse.Namespace) -> None:
     _write(_records(store.table("terms"), LOADED_KEYS, articles))
 
 
+TARGET_KEYS = ("id", "polarity", "score")
+ACTOR_KEYS = ("id", "start", "end", "mention", "actor", "type", "role", "voice", "speaker", "polarity", "score", "verb",
+              "agency", "power")
+
+
+def read_targets(path: str | Path, *, max_chars: int = MAX_CHARS) -> list[tuple[object, "Target"]]:
+    """(id, Target) per line of a targets JSON Lines file; a bad line raises CorpusError naming it.
+
+    Each text gets the checks every input path applies (:func:`analysis.corpus.check_body`), and each
+    target is encoded once here, so every error names its line before the model runs."""
+    from .minilm import base_tokenizer
+    from .targets import Target, encode
+
+    tok = base_tokenizer()
+
+    source, rows = _input_rows(path, ("id", "text", "start", "end"))
+    out = []
+    for n, obj in rows:
+        if any(isinstance(obj[k], bool) or not isinstance(obj[k], int) for k in ("start", "end")):
+            raise CorpusError(source, n, "fields 'start' and 'end' must be integers (character offsets)")
+        check_body(obj["text"], source, n, max_chars=max_chars)
+        others = obj.get("others", [])
+        if not isinstance(others, list) or not all(
+                isinstance(o, list) and len(o) == 2 and all(isinstance(x, int) and not isinstance(x, bool) for x in o)
+                and 0 <= o[0] < o[1] <= len(obj["text"]) for o in others):
+            raise CorpusError(source, n, "field 'others' must be a list of [start, end] pairs inside the text")
+        target = Target(obj["text"], obj["start"], obj["end"], tuple(tuple(o) for o in others))
+        try:
+            encode(tok, target)  # offsets outside the text, a blank target, a target on no word piece
+        except ValueError as exc:
+            raise CorpusError(source, n, str(exc)) from None
+        out.append((obj["id"], target))
+    return out
+
+
+def cmd_targets(args: argparse.Namespace) -> None:
+    from .targets import label_and_score, target_model
+
+    rows = read_targets(args.jsonl, max_chars=args.max_chars or MAX_CHARS)
+    if not rows:
+        raise CorpusError(args.jsonl, None, "no input lines")
+    model = target_model(args.model_dir, quantize=not args.fp32)
+    probs = model.probabilities([t for _, t in rows])
+    _write(dict(zip(TARGET_KEYS, (i, *label_and_score(p)))) for (i, _), p in zip(rows, probs))
+
+
+def cmd_actors(args: argparse.Namespace) -> None:
+    from .actors import corpus_actor_names, read_aliases
+
+    if args.aliases:
+        read_aliases(args.aliases)  # a bad alias row fails here, before any work
+    if args.agency_power:
+        from .connotation import read_frames
+
+        read_frames(args.agency_power)  # a path given and missing (or a bad row) is an error, not empty columns
+    store, articles = _store(args, ("actors",), aliases=args.aliases, agency_power=args.agency_power)
+    table = store.table("actors")
+    names = corpus_actor_names(table)
+    table = table.assign(actor=table.actor.map(dict(zip(names.actor, names.corpus_actor))))
+    _write(_records(table, ACTOR_KEYS, articles))
+
+
+def cmd_train_targets(args: argparse.Namespace) -> None:
+    from .train import TargetConfig, train_targets
+
+    overrides = {k: v for k, v in (("seed", args.seed), ("epochs", args.epochs), ("lr", args.lr)) if v is not None}
+    rec = train_targets(args.data, out_dir=args.out, config=TargetConfig(**overrides), log=lambda m: print(m, file=sys.stderr))
+    print(json.dumps({"dev": rec["dev_metrics"], "test": rec["test_metrics"]}))
+
+
 def cmd_train_models(args: argparse.Namespace) -> None:
     from .train import JointConfig, train_joint
 
@@ -357,6 +444,25 @@ def build_parser() -> argparse.ArgumentParser:
         for flag, typ in (("--epochs", int), ("--seed", int), ("--lr", float), ("--layers", int)):
             p.add_argument(flag, type=typ)
         p.set_defaults(func=cmd_train_models)
+    p = sub.add_parser("train-targets", help="train the target-sentiment model on NewsMTSC, reproducibly")
+    p.add_argument("--data", default=str(_shared("newsmtsc")), help="folder with NewsMTSC train.jsonl")
+    p.add_argument("--out", help="output folder (default: models/minilm-targets)")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--lr", type=float)
+    p.set_defaults(func=cmd_train_targets)
+    p = sub.add_parser("targets", help="target-dependent sentiment of marked mentions (--jsonl: id, text, start, end)")
+    p.add_argument("--jsonl", metavar="FILE", required=True, help="JSON Lines: id, text, start, end ('-' for stdin)")
+    p.add_argument("--model-dir", help="a trained target model folder (default: models/minilm-targets)")
+    p.add_argument("--fp32", action="store_true", help="run the model in fp32 (default: int8 weights)")
+    _max_chars_option(p)
+    p.set_defaults(func=cmd_targets)
+    p = sub.add_parser("actors", help="actor mentions with role, voice, speaker, target sentiment, agency and power")
+    _input_options(p)
+    p.add_argument("--aliases", help="alias table CSV (default: corpus/actors/aliases.csv)")
+    p.add_argument("--agency-power", help="Sap et al. (2017) agency_power.csv (default: $FRAMING_AGENCY_POWER or "
+                   "../shared/data/agency_power_sap2017/agency_power.csv)")
+    p.set_defaults(func=cmd_actors)
     p = sub.add_parser("validate-sentiment", help="r and macro-F1 of each scorer on held-out NYT editorials (CSV)")
     p.add_argument("--data", default=str(_shared("vader_groundtruth")), help="folder with the VADER ground-truth files")
     p.add_argument("--model", help="also validate a Hugging Face model (transformer scorer)")

@@ -90,16 +90,52 @@ def read_vader_groundtruth(folder: str | Path, domain: str = "nytEditorialSnippe
     return df
 
 
-def document_split(docs: pd.Series, *, seed: int = 13) -> pd.Series:
+def document_split(docs: pd.Series, *, seed: int = 13, test_tenths: int = 2, dev_tenths: int = 1) -> pd.Series:
     """'train' / 'dev' / 'test' per row, by a seeded hash of the document id (never by sentence).
 
-    20% of documents are test, 10% dev, 70% train; the rule does not depend on row order.
+    ``test_tenths``/10 of documents are test (default 20%), ``dev_tenths``/10 dev (10%), the
+    rest train; the rule does not depend on row order.
     """
     def bucket(doc: str) -> str:
         h = int(hashlib.sha256(f"{seed}:{doc}".encode()).hexdigest(), 16) % 10
-        return "test" if h < 2 else ("dev" if h == 2 else "train")
+        return "test" if h < test_tenths else ("dev" if h < test_tenths + dev_tenths else "train")
 
     return docs.map(bucket)
+
+
+# ----------------------------------------------------------------------------- NewsMTSC targets
+
+NEWSMTSC_POLARITY = {2.0: 0, 4.0: 1, 6.0: 2}  # negative, neutral, positive (analysis.targets.LABELS)
+
+
+def read_newsmtsc(path: str | Path) -> pd.DataFrame:
+    """One row per target of a NewsMTSC JSON Lines file (Hamborg & Donnay 2021).
+
+    Columns: sentence_id (``primary_gid``), text (``sentence_normalized``), start, end
+    (character offsets of the mention in text), mention, others (list of (start, end) of
+    the target's ``further_mentions``, automatically found and noisy), label (0 negative,
+    1 neutral, 2 positive; from polarity 2.0 / 4.0 / 6.0). A line that is not JSON, or a
+    target whose offsets do not give its mention, raises ValueError naming file and line.
+    """
+    path = Path(path)
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            text = obj["sentence_normalized"]
+            for t in obj["targets"]:
+                start, end = int(t["from"]), int(t["to"])
+                if not 0 <= start < end <= len(text) or text[start:end] != t["mention"]:
+                    raise ValueError(f"offsets {start}-{end} do not give the mention {t['mention']!r}")
+                rows.append({"sentence_id": obj["primary_gid"], "text": text, "start": start, "end": end,
+                             "mention": t["mention"],
+                             "others": [(int(m["from"]), int(m["to"])) for m in t.get("further_mentions") or []],
+                             "label": NEWSMTSC_POLARITY[float(t["polarity"])]})
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{n}: {exc}") from None
+    return pd.DataFrame(rows, columns=["sentence_id", "text", "start", "end", "mention", "others", "label"])
 
 
 # ----------------------------------------------------------------------------- BABE word labels

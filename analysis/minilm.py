@@ -115,6 +115,14 @@ class quiet:
         return False
 
 
+def base_tokenizer():
+    """MiniLM's fast tokenizer, from the packaged weights (no model loaded)."""
+    from transformers import AutoTokenizer
+
+    with quiet():
+        return AutoTokenizer.from_pretrained(base_model_path())
+
+
 def load_base(*, layers: int | None = None):
     """Tokenizer and base encoder (first ``layers`` layers), from the packaged weights."""
     from transformers import AutoModel, AutoTokenizer
@@ -124,16 +132,16 @@ def load_base(*, layers: int | None = None):
         return AutoTokenizer.from_pretrained(base), truncate_layers(AutoModel.from_pretrained(base), layers)
 
 
-def training_record(model_dir: str | Path) -> dict:
+def training_record(model_dir: str | Path, *, command: str = "train-models") -> dict:
     """The ``training.json`` of a model folder; FileNotFoundError names the command that makes it."""
     path = Path(model_dir) / "training.json"
     if not path.exists():
-        raise FileNotFoundError(f"{model_dir} holds no trained model (no training.json); run: python -m analysis train-models")
+        raise FileNotFoundError(f"{model_dir} holds no trained model (no training.json); run: python -m analysis {command}")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
 def load_heads(model_dir: str | Path) -> dict:
-    """The linear heads of a model folder: {"sentence": Linear(384, 1), "token": Linear(384, 1)} (those present)."""
+    """The linear heads of a model folder by name, e.g. {"sentence": Linear(384, 1), "token": Linear(384, 1)}."""
     import torch
     from safetensors.torch import load_file
 
@@ -147,11 +155,11 @@ def load_heads(model_dir: str | Path) -> dict:
     return heads
 
 
-def load_adapted(model_dir: str | Path):
+def load_adapted(model_dir: str | Path, *, command: str = "train-models"):
     """Tokenizer, encoder with the folder's LoRA adapter merged in (truncated as trained), and its heads."""
     from peft import PeftModel
 
-    rec = training_record(model_dir)
+    rec = training_record(model_dir, command=command)
     tok, encoder = load_base(layers=rec.get("config", {}).get("layers"))
     with quiet():
         encoder = PeftModel.from_pretrained(encoder, str(model_dir)).merge_and_unload().eval()
@@ -179,10 +187,13 @@ def _versions() -> dict[str, str]:
 _EXPORT_VERSION = "4"  # bump when the export or quantisation recipe changes
 
 
-def onnx_path(model_dir: str | Path, *, quantize: bool = True) -> Path:
+def onnx_path(model_dir: str | Path, *, quantize: bool = True, export=None,
+              head_prefixes: tuple[str, ...] = ("/sentence/", "/token/")) -> Path:
     """The exported (and quantised) ONNX file of a model folder, exported on first use.
 
-    Cached under ``paths.MODEL_CACHE`` by the weights' hash and the exporter's
+    ``export(model_dir, target)`` writes the fp32 ONNX graph (default: the joint model's);
+    nodes whose names start with ``head_prefixes`` (the small heads) stay fp32 when
+    quantising. Cached under ``paths.MODEL_CACHE`` by the weights' hash and the exporter's
     versions; written atomically, so concurrent workers never read half a file.
     """
     import os
@@ -196,7 +207,7 @@ def onnx_path(model_dir: str | Path, *, quantize: bool = True) -> Path:
     fp32 = target.with_name(f"{Path(model_dir).name}-{key}.onnx")
     if not fp32.exists():
         tmp = fp32.with_suffix(f".tmp{os.getpid()}")
-        _export(model_dir, tmp)
+        (export or _export)(model_dir, tmp)
         tmp.replace(fp32)
     if quantize:
         import onnx
@@ -204,7 +215,7 @@ def onnx_path(model_dir: str | Path, *, quantize: bool = True) -> Path:
 
         tmp = target.with_suffix(f".tmp{os.getpid()}")
         model = onnx.load(str(fp32))
-        heads = [n.name for n in model.graph.node if n.name.startswith(("/sentence/", "/token/"))]
+        heads = [n.name for n in model.graph.node if n.name.startswith(head_prefixes)]
         # int8 weights for the encoder's matrix products only (embeddings and the two small heads stay fp32);
         # the quantiser's advice to pre-process (a shape-inference pass) does not apply to a dynamic-shape export
         import logging
@@ -253,6 +264,18 @@ def _export(model_dir: str | Path, target: Path) -> None:
         )
 
 
+def ort_session(model: Path, *, threads: int = 1):
+    """MiniLM's tokenizer and an ONNX Runtime CPU session of an exported model (``threads`` intra-op threads)."""
+    import onnxruntime as ort
+
+    tok = base_tokenizer()
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return tok, ort.InferenceSession(str(model), opts, providers=["CPUExecutionProvider"])
+
+
 @dataclass
 class SentenceOutput:
     """One sentence through the joint model: its score in [-1, 1] and each word's loaded probability."""
@@ -270,22 +293,12 @@ class JointModel:
 
     def __init__(self, model_dir: str | Path | None = None, *, quantize: bool = True, threads: int = 1,
                  max_length: int = 128) -> None:
-        import onnxruntime as ort
-        from transformers import AutoTokenizer
-
         self.model_dir = Path(model_dir) if model_dir is not None else paths.JOINT_MODEL
         self.record = training_record(self.model_dir)
         self.quantize = quantize
         self.max_length = max_length
         self.threshold = float(self.record["threshold"])
-        with quiet():
-            self._tok = AutoTokenizer.from_pretrained(base_model_path())
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._session = ort.InferenceSession(str(onnx_path(self.model_dir, quantize=quantize)), opts,
-                                             providers=["CPUExecutionProvider"])
+        self._tok, self._session = ort_session(onnx_path(self.model_dir, quantize=quantize), threads=threads)
         self.version = f"{weights_hash(self.model_dir)}{'-int8' if quantize else '-fp32'}-len{max_length}"
 
     def run(self, texts: Sequence[str]) -> list[SentenceOutput]:

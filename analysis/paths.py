@@ -32,6 +32,8 @@ BENCH_RESULTS: Path = BENCH / "results"
 MODELS: Path = ROOT / "models"
 #: The shipped joint MiniLM model (sentence sentiment + loaded-word heads on one adapter).
 JOINT_MODEL: Path = MODELS / "minilm-joint"
+#: The shipped target-dependent sentiment model (NewsMTSC task; analysis.targets).
+TARGET_MODEL: Path = MODELS / "minilm-targets"
 #: Build outputs that are not figures: executed notebooks, browser screenshots (git-ignored).
 BUILD: Path = ROOT / "build"
 #: Interim data (git-ignored): annotation stores, exported models, evaluation caches.
@@ -42,6 +44,10 @@ EVAL_CACHE: Path = INTERIM / "evaluation"
 SHARED: Path = Path(os.environ.get("FRAMING_SHARED", ROOT.parent / "shared"))
 SHARED_DATA: Path = Path(os.environ.get("FRAMING_SHARED_DATA", SHARED / "data"))
 SEEDS: Path = SHARED / "seeds"
+#: Aliases that name an actor (metonyms: the Kremlin -> Russia), editable, with a source per row.
+ACTOR_ALIASES: Path = CORPUS / "actors" / "aliases.csv"
+#: Sap et al. (2017) verb lexicon of agency and power: GPL-3.0, not bundled (analysis.connotation).
+AGENCY_POWER: Path = Path(os.environ.get("FRAMING_AGENCY_POWER", SHARED_DATA / "agency_power_sap2017" / "agency_power.csv"))
 
 
 def shared_dataset(name: str) -> Path:

@@ -566,3 +566,88 @@ def coverage_plot(coverage: pd.DataFrame, prev: pd.DataFrame) -> Figure:
     fig.suptitle("Coverage over time, by side (shares with 95% cluster-bootstrap intervals)", x=0.01, ha="left")
     fig.tight_layout()
     return fig
+
+
+VOICE_COLORS = {"journalist": "#4c72b0", "quoted": "#dd8452"}
+
+
+def actor_panels(table: pd.DataFrame, *, measure: str, title: str, xlabel: str, max_panels: int = 6,
+                 voices: tuple[str, ...] = ("journalist", "quoted"), zero: bool = False,
+                 xlim: tuple[float, float] | None = None) -> Figure:
+    """Small multiples of :func:`analysis.portrayal.portrayal`: one panel per actor (at most ``max_panels``),
+    groups as rows, the journalist's and the quoted voices as coloured dots with 95% intervals.
+
+    Cells without mentions are left out; the label gives each cell's mentions (or the
+    denominator for agency and power: the rated mentions).
+    """
+    use_style()
+    sub = table[(table.measure == measure) & table.voice.isin(voices)]
+    actors = [a for a in dict.fromkeys(sub.actor) if (sub[sub.actor == a].denominator > 0).any()][:max_panels]
+    groups = list(dict.fromkeys(sub.group))
+    ncol = min(3, max(1, len(actors)))
+    nrow = max(1, -(-len(actors) // ncol))
+    fig, axes = plt.subplots(nrow, ncol, figsize=_size(4.6 * ncol, 0.9 + nrow * (0.6 + 0.5 * len(groups))), squeeze=False,
+                             sharex=True)
+    for ax in axes.flat[len(actors):]:
+        ax.set_visible(False)
+    off = {v: (i - (len(voices) - 1) / 2) * 0.28 for i, v in enumerate(voices)}
+    for ax, actor in zip(axes.flat, actors):
+        cell = sub[sub.actor == actor]
+        for r in cell.itertuples():
+            if r.denominator == 0 or r.value != r.value:
+                continue
+            y = groups.index(r.group) + off[r.voice]
+            color = VOICE_COLORS.get(r.voice, "#555")
+            first = r.group == cell[cell.voice == r.voice].group.iloc[0]
+            if r.ci_low == r.ci_low and r.ci_high == r.ci_high:
+                ax.errorbar(r.value, y, xerr=[[max(0, r.value - r.ci_low)], [max(0, r.ci_high - r.value)]], fmt="o",
+                            color=color, ms=4.5, capsize=2.5, label=r.voice if first else None)
+            else:
+                ax.plot(r.value, y, "x", color=color, ms=5, label=r.voice if first else None)
+            ax.text(r.ci_high if r.ci_high == r.ci_high else r.value, y, f" {r.denominator:,}", va="center", fontsize=6.5,
+                    color="#555")
+        ax.set_yticks(range(len(groups)), [_short(g, 18) for g in groups])
+        ax.set_ylim(len(groups) - 0.5, -0.5)
+        ax.set_title(_short(actor, 30), fontsize=9)
+        if zero:
+            ax.axvline(0, color="black", lw=0.6)
+        if xlim:
+            ax.set_xlim(*xlim)
+    for ax in axes[-1]:
+        ax.set_xlabel(xlabel, fontsize=8)
+    handles, labels = [], []
+    for ax in axes.flat:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    if handles:
+        fig.legend(handles, labels, loc="upper right", fontsize=8, frameon=False, ncol=len(labels))
+    fig.suptitle(title, x=0.01, ha="left", fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    return fig
+
+
+def seed_actor_bars(summary: pd.DataFrame, *, actors: list[str]) -> Figure:
+    """One article's actors: mean target score per actor and voice (journalist; quoted: speaker), labelled with mentions.
+
+    ``summary``: actor, voice_of, mentions, mean_score.
+    """
+    use_style()
+    rows = summary[summary.actor.isin(actors)].copy()
+    rows["order"] = rows.actor.map({a: i for i, a in enumerate(actors)})
+    rows = rows.sort_values(["order", "voice_of"]).reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=_size(7.5, 0.8 + 0.32 * max(len(rows), 2)))
+    colors = [VOICE_COLORS["journalist"] if v == "journalist" else VOICE_COLORS["quoted"] for v in rows.voice_of]
+    labels = [f"{_short(a, 16)} — {_short(v, 34)}" for a, v in zip(rows.actor, rows.voice_of)]
+    ax.barh(range(len(rows)), rows.mean_score, color=colors)
+    for y, r in enumerate(rows.itertuples()):
+        ax.text(r.mean_score, y, f" n={r.mentions}", va="center", fontsize=7, ha="left" if r.mean_score >= 0 else "right")
+    ax.set_yticks(range(len(rows)), labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", lw=0.6)
+    ax.set_xlim(-1, 1)
+    ax.set_xlabel("mean target score, p(positive) − p(negative)")
+    ax.set_title("Seed article: how each voice speaks about Russia/Putin and China/Xi")
+    fig.tight_layout()
+    return fig

@@ -31,6 +31,9 @@ class Settings:
     transformer_model: str | None = None
     learned: bool = True
     model_dir: str = str(paths.JOINT_MODEL)
+    target_model_dir: str = str(paths.TARGET_MODEL)
+    aliases: str = str(paths.ACTOR_ALIASES)
+    agency_power: str = str(paths.AGENCY_POWER)
 
 
 @dataclass
@@ -149,7 +152,7 @@ def annotate(articles: pd.DataFrame, plan: Plan) -> ShardResult:
             paragraphs = pd.DataFrame(prow, columns=["article_id", "paragraph", "start", "end"])
             spans = pd.DataFrame(srow, columns=["article_id", "sentence", "paragraph", "start", "end", "text"])
             res.files["paragraphs"] = to_parquet_bytes("paragraphs", paragraphs)
-    elif any(s in need for s in ("voices", *SCORE_STAGES)) or "parse" in need and existing.maybe("sentences") is not None:
+    elif any(s in need for s in ("voices", "actors", *SCORE_STAGES)) or "parse" in need and existing.maybe("sentences") is not None:
         spans = existing.get("sentences")[["article_id", "sentence", "paragraph", "start", "end", "text"]]
     else:
         spans = None  # no stage here reads the sentences
@@ -235,6 +238,15 @@ def annotate(articles: pd.DataFrame, plan: Plan) -> ShardResult:
                 found = merge_learned(found, learned)
             terms = attach_voices(found, segments)
             res.files["terms"] = to_parquet_bytes("terms", terms)
+
+    if "actors" in need:
+        with timed("actors"):
+            if docs is None:
+                tokens = existing.get("tokens")
+                docs = docs_from_tokens(tokens)
+            quotes = quotes if quotes is not None else existing.get("quotes")
+            segments = segments if segments is not None else existing.get("segments")
+            res.files["actors"] = to_parquet_bytes("actors", _actors(arts, docs, spans, quotes, segments, plan))
     return res
 
 
@@ -321,3 +333,44 @@ def _joint(spans: pd.DataFrame, plan: Plan) -> tuple[np.ndarray, pd.DataFrame]:
             if p >= model.threshold:
                 rows.append((aid, s0 + s, s0 + e, text[s:e], p))
     return scores, pd.DataFrame(rows, columns=SCHEMAS["learned_terms"].names)
+
+
+# ----------------------------------------------------------------------------- actors
+
+
+def _actors(arts: list[Article], docs: dict, spans: pd.DataFrame, quotes: pd.DataFrame, segments: pd.DataFrame,
+            plan: Plan) -> pd.DataFrame:
+    """The actors table of a shard: mentions per article, then one target-sentiment pass over all of them."""
+    import bisect
+
+    from .actors import actor_rows, classify_targets, find_mentions, read_aliases
+    from .connotation import read_frames
+    from .targets import target_model
+
+    aliases = read_aliases(plan.settings.aliases)
+    frames = read_frames(plan.settings.agency_power) if Path(plan.settings.agency_power).exists() else {}  # GPL: optional
+    by_sent = {a: g for a, g in spans.groupby("article_id", sort=False)}
+    by_seg = {a: g for a, g in segments.groupby("article_id", sort=False)}
+    by_quote = {a: g for a, g in quotes.groupby("article_id", sort=False)}
+    frames_out = []
+    for a in arts:
+        seg = by_seg.get(a.id, segments.iloc[:0])
+        q = seg[seg.voice == "quote"]
+        starts, ends = q.start.tolist(), q.end.tolist()
+
+        def quoted(offset: int, starts=starts, ends=ends) -> bool:
+            k = bisect.bisect_right(starts, offset) - 1
+            return k >= 0 and offset < ends[k]
+
+        qa = by_quote.get(a.id)
+        speakers = [] if qa is None else [
+            (int(c) if pd.notna(c) else int(s), sp, w) for c, s, sp, w in
+            zip(qa.cue_start, qa.start, qa.speaker, qa.speaker_mention) if isinstance(sp, str) and isinstance(w, str)]
+        mentions = find_mentions(docs[a.id], aliases=aliases, quoted=quoted, speakers=speakers)
+        frames_out.append(actor_rows(a.id, docs[a.id], mentions, sentences=by_sent.get(a.id, spans.iloc[:0]),
+                                     segments=seg, frames=frames))
+    table = pd.concat([f for f in frames_out if len(f)], ignore_index=True) if any(len(f) for f in frames_out) else None
+    if table is None:
+        return empty_frame("actors")
+    table = classify_targets(table, target_model(plan.settings.target_model_dir))
+    return table[SCHEMAS["actors"].names]

@@ -17,7 +17,8 @@ paragraphs and sentences), voices (the splitter: quotes, segments, mark issues, 
 voice of each sentence),
 vader, minilm (one forward pass of the joint model: the ``minilm`` score column and
 ``learned_terms``), transformer (optional), terms (lexicon matched on the tokens table,
-scare labels, learned terms; voice by interval join). A stage's version is a hash of
+scare labels, learned terms; voice by interval join), actors (actor mentions with role,
+voice, agency/power and target sentiment: :mod:`analysis.actors`). A stage's version is a hash of
 its own code, settings and model weights plus the versions of the stages it reads,
 so an edited lexicon recomputes only terms, a new scorer only its column, and new
 articles are the only ones annotated.
@@ -60,17 +61,17 @@ MANIFEST = "manifest.json"
 
 
 #: Stages in the order they run; each writes the tables whose schema names it.
-STAGES: tuple[str, ...] = ("parse", "sentences", "voices", "vader", "minilm", "transformer", "terms")
-DEFAULT_STAGES: tuple[str, ...] = ("parse", "sentences", "voices", "vader", "minilm", "terms")
+STAGES: tuple[str, ...] = ("parse", "sentences", "voices", "vader", "minilm", "transformer", "terms", "actors")
+DEFAULT_STAGES: tuple[str, ...] = ("parse", "sentences", "voices", "vader", "minilm", "terms", "actors")
 #: Tables each stage writes whole (score stages write one column of ``scores`` each).
 OWNS: dict[str, tuple[str, ...]] = {
     "parse": ("tokens", "entities"), "sentences": ("paragraphs", "sentences"), "voices": ("quotes", "segments", "mark_issues"),
-    "minilm": ("learned_terms",), "terms": ("terms",),
+    "minilm": ("learned_terms",), "terms": ("terms",), "actors": ("actors",),
 }
 #: What each stage reads.
 REQUIRES: dict[str, tuple[str, ...]] = {
     "parse": (), "sentences": (), "voices": ("parse", "sentences"), "vader": ("sentences",), "minilm": ("sentences",),
-    "transformer": ("sentences",), "terms": ("parse", "voices"),
+    "transformer": ("sentences",), "terms": ("parse", "voices"), "actors": ("parse", "sentences", "voices"),
 }
 
 
@@ -117,6 +118,19 @@ def stage_versions(settings: Settings, stages: Sequence[str]) -> dict[str, str]:
             return f"minilm-joint-{weights_hash(settings.model_dir)}-int8-len128"
         if stage == "transformer":
             return f"transformer-{settings.transformer_model}"
+        if stage == "actors":
+            from .actors import aliases_version
+            from .connotation import frames_version
+            from .minilm import weights_hash
+
+            import inspect
+
+            from .stages import _actors
+
+            code = hashlib.sha256(inspect.getsource(_actors).encode()).hexdigest()[:12]
+            return (f"actors-{_code_hash('actors', 'connotation', 'targets', 'speakers')}-{code}"
+                    f"|aliases-{aliases_version(settings.aliases)}"
+                    f"|frames-{frames_version(settings.agency_power)}|targets-{weights_hash(settings.target_model_dir)}-int8-len128")
         from .lexicon import lexicon_files, lexicon_hash
 
         cal = Path(settings.model_dir) / "calibration.json"
@@ -286,6 +300,8 @@ def build(
     shard_words: int = 100_000,
     progress: bool | None = None,
     max_chars: int | None = None,
+    aliases: str | Path | None = None,
+    agency_power: str | Path | None = None,
 ) -> BuildReport:
     """Build or update the store of a corpus; return what was done.
 
@@ -297,7 +313,9 @@ def build(
     dask.distributed scheduler address (``tcp://host:port``), instead of the pool.
     ``lexicon_files``: lexicons added to ``corpus/lexicons``. ``learned``: run the learned
     loaded-word detector (needs the minilm stage). ``max_chars``: the size cap of one article body
-    (default :data:`analysis.corpus.MAX_CHARS`; larger bodies are refused). Errors: CorpusError when the source
+    (default :data:`analysis.corpus.MAX_CHARS`; larger bodies are refused). ``aliases``: the actors' alias
+    table (default ``corpus/actors/aliases.csv``); ``agency_power``: the Sap et al. (2017) verb lexicon
+    (default ``paths.AGENCY_POWER``; absent: the agency and power columns stay empty). Errors: CorpusError when the source
     yields no article (naming what was found); SchemaError when a stage writes a bad table.
     """
     from .importers import load_source
@@ -310,7 +328,9 @@ def build(
         raise CorpusError(str(source), None, "no articles to annotate")
     root = Path(out) if out is not None else paths.store_dir(source)
     settings = Settings(lexicon_files=tuple(str(Path(f).resolve()) for f in lexicon_files),
-                        transformer_model=transformer_model, learned=learned)
+                        transformer_model=transformer_model, learned=learned,
+                        aliases=str(Path(aliases or paths.ACTOR_ALIASES).resolve()),
+                        agency_power=str(Path(agency_power or paths.AGENCY_POWER).resolve()))
     wanted = closure(list(stages) + (["transformer"] if transformer_model else []), settings)
     versions = stage_versions(settings, wanted)
     with _locked(root):
@@ -333,6 +353,11 @@ def build(
             from .minilm import onnx_path
 
             onnx_path(settings.model_dir)  # export once here, not in every worker
+        if any("actors" in v for v in todo.values()) and not scheduler:
+            from .targets import HEAD_PREFIXES, _export
+            from .minilm import onnx_path
+
+            onnx_path(settings.target_model_dir, export=_export, head_prefixes=HEAD_PREFIXES)
         cal_path = Path(settings.model_dir) / "calibration.json"
         calibration = json.loads(cal_path.read_text(encoding="utf-8")) if cal_path.exists() else None
         plan = Plan(store=str(root.resolve()), stages=todo, versions=versions, settings=settings, lexicon=lexicon,

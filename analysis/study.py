@@ -54,6 +54,16 @@ class Study:
         q = q[q.kind.isin(["direct", "partial", "indirect", "embedded_post"]) & q.speaker.notna()]
         return corpus_speaker_names(q.groupby("speaker").size().rename("n").reset_index())
 
+    @cached_property
+    def actors(self) -> pd.DataFrame:
+        """The actors table with ``actor`` unified across the corpus (:func:`analysis.actors.corpus_actor_names`);
+        the per-article name stays in ``article_actor``."""
+        from .actors import corpus_actor_names
+
+        a = self.store.table("actors")
+        names = corpus_actor_names(a)
+        return a.assign(article_actor=a.actor, actor=a.actor.map(dict(zip(names.actor, names.corpus_actor))))
+
     def label(self) -> str:
         """How the groups are described in titles ("year", "outlet", "bias_text")."""
         return self.group_by

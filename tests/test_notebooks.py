@@ -11,12 +11,15 @@ from analysis import paths
 from analysis.notebooks import notebook_files, run_notebooks
 
 NOTEBOOKS = notebook_files()
+#: Figures that are tables only (a CSV and its provenance, no image).
+TABLES = {"07-portrayal", "07-top-actors"}
 ALLOWED_NOTEBOOK_METADATA = {"kernelspec", "language_info"}
 
 
 def test_notebooks_exist_and_are_numbered():
     assert [nb.name for nb in NOTEBOOKS] == ["01-corpus.ipynb", "02-voices.ipynb", "03-sentiment.ipynb",
-                                             "04-loaded-terms.ipynb", "05-explore.ipynb", "06-outlets.ipynb"]
+                                             "04-loaded-terms.ipynb", "05-explore.ipynb", "06-outlets.ipynb",
+                                             "07-actors.ipynb"]
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
@@ -73,11 +76,12 @@ def test_every_notebook_executes(regenerated):
     written = sorted(p.name for p in figures.iterdir())
     for name in ("01-corpus-overview", "02-voice-shares", "02-speakers", "02-quote-kinds", "03-voice-means",
                  "03-sentiment-gap", "03-speaker-means", "04-density", "04-fightin-words", "04-fightin-words-groups",
-                 "04-reporting-verbs", "04-prevalence"):
-        assert f"{name}.png" in written and f"{name}.csv" in written and f"{name}.json" in written, name
+                 "04-reporting-verbs", "04-prevalence", "07-portrayal", "07-negative-share", "07-mean-score",
+                 "07-seed-actors", "07-top-actors"):
+        assert (f"{name}.png" in written or name in TABLES) and f"{name}.csv" in written and f"{name}.json" in written, name
     assert (figures / "articles" / "index.html").exists()
     assert not any(n.startswith("06-") for n in written), "06 runs on the AllSides corpus only"
-    case = json.loads((executed[-1]).read_text(encoding="utf-8"))
+    case = json.loads(next(e for e in executed if e.name == "06-outlets.ipynb").read_text(encoding="utf-8"))
     assert "make figures CORPUS=" in json.dumps([c.get("outputs") for c in case["cells"]])  # 06 says how to run it, and stops
 
 
@@ -144,15 +148,18 @@ def test_case_study_on_an_allsides_sample(tmp_path):
         if all(v >= 15 for v in picked.values()):
             break
     out = tmp_path / "figures"
-    run_notebooks(corpus=sample, out=out, executed_dir=tmp_path / "executed", only=["06-outlets"])
+    run_notebooks(corpus=sample, out=out, executed_dir=tmp_path / "executed", only=["06-outlets", "07-actors"],
+                  group_by="bias_text")
     written = {p.name for p in out.iterdir()}
-    for name in ("06-quoted-share", "06-speakers", "06-density", "06-sentiment-gap", "06-fightin-words", "06-coverage"):
-        assert f"{name}.png" in written and f"{name}.csv" in written, name
+    for name in ("06-quoted-share", "06-speakers", "06-density", "06-sentiment-gap", "06-fightin-words", "06-coverage",
+                 "07-portrayal", "07-negative-share", "07-mean-score", "07-top-actors"):
+        assert (f"{name}.png" in written or name in TABLES) and f"{name}.csv" in written, name
+    assert "07-seed-actors.csv" not in written  # the seed article is not in this corpus
     sizes = png_sizes(out)
     assert all(w <= 3000 and h <= 3000 for w, h in sizes.values()), sizes
     bodies = [json.loads(f.read_text(encoding="utf-8"))["content_original"] for f in sample.glob("*.json")]
     sentences = [s.strip() for b in bodies for s in b.split(".") if len(s.split()) > 8]
-    for csv in out.glob("06-*.csv"):
+    for csv in out.glob("0[67]-*.csv"):
         text = csv.read_text(encoding="utf-8")
         assert not any(s in text for s in sentences[:200]), f"{csv.name} carries article text"
 
