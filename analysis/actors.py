@@ -311,6 +311,10 @@ def actor_rows(article_id: str, doc, mentions: Sequence[Mention], *, sentences: 
     s_num = sentences.sentence.to_numpy()
     seg = segments.sort_values("start")
     g_start = seg.start.to_numpy()
+    g_end = seg.end.to_numpy()
+    g_voice = seg.voice.tolist()
+    g_kind = [k if isinstance(k, str) else None for k in seg.kind.tolist()]
+    g_speaker = [k if isinstance(k, str) else None for k in seg.speaker.tolist()]
     rows = []
     sent_of = []
     for m in mentions:
@@ -322,17 +326,19 @@ def actor_rows(article_id: str, doc, mentions: Sequence[Mention], *, sentences: 
             b = body.find("\n", m.end)
             sent_of.append((None, a, len(body) if b < 0 else b))
     by_sentence: dict[tuple, list[int]] = {}
+    place: list[int] = []  # each mention's position in its (sentence, actor) list
     for j, (m, sk) in enumerate(zip(mentions, sent_of)):
-        by_sentence.setdefault((sk[1], m.actor), []).append(j)
+        lst = by_sentence.setdefault((sk[1], m.actor), [])
+        place.append(len(lst))
+        lst.append(j)
     for j, (m, (num, a, b)) in enumerate(zip(mentions, sent_of)):
         g = int(np.searchsorted(g_start, m.start, side="right")) - 1
         voice = kind = speaker = None
-        if g >= 0 and m.start < int(seg.end.iloc[g]):
-            voice = seg.voice.iloc[g]
-            kind = seg.kind.iloc[g] if isinstance(seg.kind.iloc[g], str) else None
-            speaker = seg.speaker.iloc[g] if isinstance(seg.speaker.iloc[g], str) else None
+        if g >= 0 and m.start < g_end[g]:
+            voice, kind, speaker = g_voice[g], g_kind[g], g_speaker[g]
         agency, power = frame_for(frames, m.verb, m.role)
-        near = sorted((i for i in by_sentence[(a, m.actor)] if i != j and mentions[i].end <= b),
+        lst, p = by_sentence[(a, m.actor)], place[j]  # in text order: the nearest are the list neighbours
+        near = sorted((i for i in lst[max(0, p - MAX_OTHERS):p + MAX_OTHERS + 1] if i != j and mentions[i].end <= b),
                       key=lambda i: (abs(mentions[i].start - m.start), i))[:MAX_OTHERS]
         others = tuple(sorted((mentions[i].start - a, mentions[i].end - a) for i in near))
         rows.append({"article_id": article_id, "start": m.start, "end": m.end, "mention": m.mention, "actor": m.actor,

@@ -568,7 +568,8 @@ def coverage_plot(coverage: pd.DataFrame, prev: pd.DataFrame) -> Figure:
     return fig
 
 
-VOICE_COLORS = {"journalist": "#4c72b0", "quoted": "#dd8452"}
+#: Colours of the two voices in actor figures (the journalist's, the quoted).
+ACTOR_VOICE_COLORS = {"journalist": "#4c72b0", "quoted": "#dd8452"}
 
 
 def actor_panels(table: pd.DataFrame, *, measure: str, title: str, xlabel: str, max_panels: int = 6,
@@ -597,7 +598,7 @@ def actor_panels(table: pd.DataFrame, *, measure: str, title: str, xlabel: str, 
             if r.denominator == 0 or r.value != r.value:
                 continue
             y = groups.index(r.group) + off[r.voice]
-            color = VOICE_COLORS.get(r.voice, "#555")
+            color = ACTOR_VOICE_COLORS.get(r.voice, "#555")
             first = r.group == cell[cell.voice == r.voice].group.iloc[0]
             if r.ci_low == r.ci_low and r.ci_high == r.ci_high:
                 ax.errorbar(r.value, y, xerr=[[max(0, r.value - r.ci_low)], [max(0, r.ci_high - r.value)]], fmt="o",
@@ -638,7 +639,7 @@ def seed_actor_bars(summary: pd.DataFrame, *, actors: list[str]) -> Figure:
     rows["order"] = rows.actor.map({a: i for i, a in enumerate(actors)})
     rows = rows.sort_values(["order", "voice_of"]).reset_index(drop=True)
     fig, ax = plt.subplots(figsize=_size(7.5, 0.8 + 0.32 * max(len(rows), 2)))
-    colors = [VOICE_COLORS["journalist"] if v == "journalist" else VOICE_COLORS["quoted"] for v in rows.voice_of]
+    colors = [ACTOR_VOICE_COLORS["journalist"] if v == "journalist" else ACTOR_VOICE_COLORS["quoted"] for v in rows.voice_of]
     labels = [f"{_short(a, 16)} — {_short(v, 34)}" for a, v in zip(rows.actor, rows.voice_of)]
     ax.barh(range(len(rows)), rows.mean_score, color=colors)
     for y, r in enumerate(rows.itertuples()):
