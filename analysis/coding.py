@@ -66,6 +66,41 @@ class SheetError(ValueError):
         super().__init__(f"{self.file}" + (f", row {row}" if row is not None else "") + f": {reason}")
 
 
+# ----------------------------------------------------------------------------- spreadsheet safety
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+#: Characters XLSX cannot hold (XML 1.0 forbids C0 controls other than tab, line feed, return).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def safe_cell(value):
+    """A cell value safe to open in a spreadsheet: a string that starts with ``=``, ``+``, ``-``,
+    ``@``, tab or carriage return (or with ``'``, so the escape stays reversible) gets a leading
+    ``'`` (OWASP's rule against formula injection), and control characters XLSX cannot store
+    become spaces (same length, so offsets into the text stay valid). Other values pass through."""
+    if not isinstance(value, str):
+        return value
+    value = _CONTROL.sub(" ", value)
+    return "'" + value if value.startswith(FORMULA_START + ("'",)) else value
+
+
+def unescape_cell(value: str) -> str:
+    """The inverse of :func:`safe_cell` for a read-back cell: a leading ``'`` before a formula
+    character (or before another ``'``) is removed; any other text is kept as it is."""
+    return value[1:] if len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_START + ("'",)) else value
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`safe_cell` on every string cell (and column name) of a frame."""
+    out = frame.copy()
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            out[c] = out[c].map(safe_cell)
+    out.columns = [safe_cell(str(c)) for c in out.columns]
+    return out
+
+
 # ----------------------------------------------------------------------------- sample and export
 
 
@@ -151,13 +186,13 @@ def export_sheet(
               f"sample: {len(arts)} articles" + (f", seed {seed}" if seed is not None else "") + "\n\n")
     guide_text = header + Path(guide).read_text(encoding="utf-8")
     files = {"articles": out / "articles.csv", "items": out / "items.csv", "guide": out / "guide.md", "xlsx": out / "sheet.xlsx"}
-    arts.to_csv(files["articles"], index=False, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
-    rows.to_csv(files["items"], index=False, lineterminator="\n")
+    safe_frame(arts).to_csv(files["articles"], index=False, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
+    safe_frame(rows).to_csv(files["items"], index=False, lineterminator="\n")
     files["guide"].write_text(guide_text, encoding="utf-8")
     with pd.ExcelWriter(files["xlsx"], engine="openpyxl") as xl:
-        pd.DataFrame({"guide": guide_text.split("\n")}).to_excel(xl, sheet_name="guide", index=False)
-        _xlsx_articles(arts).to_excel(xl, sheet_name="articles", index=False)
-        rows.to_excel(xl, sheet_name="items", index=False)
+        safe_frame(pd.DataFrame({"guide": guide_text.split("\n")})).to_excel(xl, sheet_name="guide", index=False)
+        safe_frame(_xlsx_articles(arts)).to_excel(xl, sheet_name="articles", index=False)
+        safe_frame(rows).to_excel(xl, sheet_name="items", index=False)
     return files
 
 
@@ -226,9 +261,10 @@ def read_sheet(path: str | Path, bodies: dict[str, str], *, kinds: Sequence[str]
     problems: list[tuple[int, str]] = []
     for i, rec in enumerate(frame.to_dict("records")):
         row = i + 2
-        aid, kind, text = _cell(rec.get("article_id")).strip(), _cell(rec.get("kind")).strip().lower(), _cell(rec.get("text"))
-        speaker = _cell(rec.get("speaker")).strip() or None
-        occ = _cell(rec.get("occurrence")).strip()
+        cell = lambda c: unescape_cell(_cell(rec.get(c)))  # noqa: E731
+        aid, kind, text = cell("article_id").strip(), cell("kind").strip().lower(), cell("text")
+        speaker = cell("speaker").strip() or None
+        occ = cell("occurrence").strip()
         if not aid and not kind and not text.strip():
             continue
         if aid not in bodies:

@@ -24,6 +24,10 @@ NOTEBOOKS: Path = ROOT / "notebooks"
 DOCS: Path = ROOT / "docs"
 #: The written guide every coding sheet carries (analysis.coding).
 CODING_GUIDE: Path = DOCS / "coding-guide.md"
+#: The frames codebook every frames coding sheet carries (analysis.frame_coding).
+FRAMES_CODEBOOK: Path = DOCS / "frames-codebook.md"
+#: The coded frames corpus: sheets of both coders, adjudications, splits, data card.
+FRAMES_CORPUS: Path = CORPUS / "frames"
 #: Hand-coded gold sheets used by the tests and the validation notebook section.
 GOLD: Path = ROOT / "tests" / "gold"
 FIGURES: Path = ROOT / "figures"
