@@ -191,6 +191,8 @@ def cmd_import(args: argparse.Namespace) -> None:
     for row in corpus.skipped.itertuples():
         where = f"{row.file}:{row.line}" if not pd.isna(row.line) and f":{row.line}" not in str(row.file) else row.file
         print(f"skipped: {where}: {row.reason}", file=sys.stderr)
+    for row in getattr(corpus, "other_files", pd.DataFrame()).itertuples():
+        print(f"not an input: {row.file}: {row.reason}", file=sys.stderr)
 
 
 def cmd_tables(args: argparse.Namespace) -> None:
@@ -373,7 +375,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="store folder (default: data/interim/stores/<name>-<hash>)")
     p.add_argument("--processes", type=int, help="worker processes (default: all cores)")
     p.add_argument("--scheduler", help="local:N for a dask LocalCluster, or a dask scheduler address tcp://HOST:PORT")
-    p.add_argument("--stages", nargs="*", help="stages to build (default: all but transformer)")
+    from .store import DEFAULT_STAGES, STAGES
+
+    p.add_argument("--stages", nargs="*", help=f"stages to build (default: {' '.join(DEFAULT_STAGES)}; all: {' '.join(STAGES)})")
     p.add_argument("--lexicon", nargs="*", help="extra lexicon CSV files or folders (added to corpus/lexicons)")
     p.add_argument("--model", help="also score with a Hugging Face model (the transformer column)")
     p.add_argument("--no-model", action="store_true", help="no learned loaded-word detector in the terms table")
@@ -511,4 +515,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        print("interrupted (the store keeps every shard completed so far; run the command again to go on)", file=sys.stderr)
+        return 130
     return 0

@@ -17,11 +17,25 @@ Everything after the closing ``---`` line is the body, unchanged: every offset
 the suite reports is a character offset into that string. Bad files raise
 :class:`CorpusError` naming the file and line; with ``strict=False`` they are
 listed in ``Corpus.skipped`` instead, and the counts always reconcile.
+
+Every input is accounted for: ``len(corpus.articles) + len(corpus.skipped) ==
+corpus.n_inputs``, and every file under a folder source is an article's source, a
+row of ``Corpus.skipped`` (a file that is not a supported format is refused with
+that reason), or a row of ``Corpus.other_files`` (documentation such as a
+``README.md`` or ``LICENSE`` without front matter, hidden files, the metadata table
+of ``.txt`` articles). Text is UTF-8 (a byte-order mark is dropped; UTF-16 and UTF-32
+with a byte-order mark are decoded). Front matter is YAML read by a safe loader
+with bounds: at most :data:`MAX_FRONT_MATTER_CHARS` characters and
+:data:`MAX_DEPTH` levels of nesting, no anchors or aliases (no alias "billion
+laughs"), no ``!!python`` tags; keys must be text, ids at most :data:`MAX_ID_CHARS`
+characters (they name files), and every text valid Unicode (no lone surrogates).
+A fault in one input refuses that input, never the whole source.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,7 +52,30 @@ REQUIRED_FIELDS: tuple[str, ...] = ("id", "title", "date", "language")
 KNOWN_FIELDS: tuple[str, ...] = ("id", "title", "outlet", "date", "url", "language", "notes")
 #: Bodies longer than this are refused: a sign of a concatenated dump, not one article.
 MAX_CHARS: int = 500_000
+#: Ids name files (``<id>.md``, ``<id>.html``), so they are capped well below file-name limits (255 bytes).
+MAX_ID_CHARS: int = 200
+#: Front matter longer than this is refused (metadata, not a second body).
+MAX_FRONT_MATTER_CHARS: int = 65_536
+#: Metadata (front matter, JSON records) nested deeper than this is refused.
+MAX_DEPTH: int = 32
+#: Integers with more digits than this are refused (Python's int-string conversion limit).
+MAX_NUMBER_DIGITS: int = 4_300
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+_NUMBER_BOUND = 10**MAX_NUMBER_DIGITS
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+#: Byte-order marks and their codecs (UTF-32 before UTF-16: FF FE 00 00 starts with FF FE).
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"),
+)
+#: File names of documentation that may sit beside a corpus (README, SOURCE, LICENSE ...): the name
+#: alone in any case (``readme``), or in capitals with one word before or after (``UPSTREAM_README``, ``LICENSE-MIT``).
+_DOC_NAME_RE = re.compile(
+    r"(?:[A-Za-z0-9]+[_\-. ])?(?P<name>READ_?ME|SOURCES?|LICEN[CS]ES?|COPYING|NOTICE|CHANGELOG|CHANGES|HISTORY|AUTHORS"
+    r"|CONTRIBUTORS|CONTRIBUTING|CITATION|CODEBOOK|DATASHEET)(?:[_\-. ][A-Za-z0-9]+)?",
+    re.IGNORECASE,
+)
+_DOC_SUFFIXES: tuple[str, ...] = ("", ".md", ".markdown", ".txt", ".rst", ".cff")
 _HTML_RE = re.compile(
     r"</?(?:html|head|body|p|div|span|a|br|script|style|img|iframe|table|tr|td|ul|ol|li|h[1-6]"
     r"|strong|em|b|i|blockquote|figure|meta|link|section|article|header|footer|nav)\b[^>]*>",
@@ -89,13 +126,27 @@ class Article:
         return self.body_line + self.body.count("\n", 0, offset)
 
 
+def other_files_frame(rows: Iterable[tuple[str | Path, str]]) -> pd.DataFrame:
+    """The table of files in a source that are not inputs: one row ``(file, reason)`` each."""
+    return pd.DataFrame([{"file": str(f), "reason": r} for f, r in rows], columns=["file", "reason"])
+
+
 @dataclass
 class Corpus:
-    """Loaded articles plus the inputs that were skipped, with reasons."""
+    """Loaded articles plus the inputs that were skipped, with reasons.
+
+    ``n_inputs`` counts inputs (article files, table rows, JSON records, pages, and files
+    refused whole); ``len(articles) + len(skipped) == n_inputs`` always holds (checked
+    here). ``skipped`` has columns file, line (nullable Int64), reason. ``other_files``
+    (file, reason) lists the files of a folder source that are not inputs
+    (documentation, hidden files, the metadata table of .txt articles), so that every
+    file is accounted for.
+    """
 
     articles: list[Article]
     skipped: pd.DataFrame
     n_inputs: int
+    other_files: pd.DataFrame = field(default_factory=lambda: other_files_frame([]))
 
     def __post_init__(self) -> None:
         if len(self.articles) + len(self.skipped) != self.n_inputs:
@@ -138,15 +189,87 @@ def skipped_frame(rows: Iterable[CorpusError]) -> pd.DataFrame:
     ).astype({"line": "Int64"})
 
 
-def decode_bytes(raw: bytes, source: str | Path) -> str:
-    """UTF-8 decode (a BOM is dropped); undecodable bytes raise with their line."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
+def decode_bytes(raw: bytes, source: str | Path, *, errors: str = "strict") -> str:
+    """Text of a file's bytes: UTF-8, or UTF-16/UTF-32 when a byte-order mark says so (the mark is dropped).
+
+    Undecodable bytes raise :class:`CorpusError` with their line; with
+    ``errors="surrogateescape"`` they become lone surrogates instead, for readers that
+    refuse only the record holding them (see :func:`text_problem`).
+    """
+    codec, skip = "utf-8", 0
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            codec, skip = name, len(bom)
+            break
     try:
-        return raw.decode("utf-8")
+        return raw[skip:].decode(codec, errors=errors)
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise CorpusError(source, line, f"undecodable bytes (not UTF-8): {exc.reason} at byte {exc.start}") from None
+        before = raw[skip : skip + exc.start].decode(codec, errors="replace")
+        line = before.count("\n") + 1
+        name = "UTF-8" if codec == "utf-8" else codec.upper()[:6] + " with a byte-order mark"
+        raise CorpusError(
+            source, line, f"undecodable bytes (not {name}): {exc.reason} at byte {skip + exc.start}"
+        ) from None
+
+
+def first_surrogate(text: str) -> int | None:
+    """Offset of the first lone surrogate in ``text`` (text that cannot be written as UTF-8), else None."""
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        m = _SURROGATE_RE.search(text)
+        return m.start() if m else None
+    return None
+
+
+def text_problem(text: str) -> str | None:
+    """Why ``text`` is not valid Unicode, else None: a lone surrogate (undecodable bytes, a bad ``\\ud800`` escape)."""
+    at = first_surrogate(text)
+    if at is None:
+        return None
+    if "\udc80" <= text[at] <= "\udcff":
+        return f"undecodable bytes or a lone surrogate (not valid Unicode): {text[at]!r}"
+    return f"lone surrogate {text[at]!r} (not valid Unicode)"
+
+
+def value_problem(value: Any, *, max_depth: int = MAX_DEPTH) -> str | None:
+    """Why a metadata value cannot be stored, else None.
+
+    Refused: nesting deeper than ``max_depth`` (lists, mappings), mapping keys that are
+    not text, text that is not valid Unicode (:func:`text_problem`), integers over
+    :data:`MAX_NUMBER_DIGITS` digits. Walks without recursion, so any depth is safe.
+    """
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        v, depth = stack.pop()
+        if isinstance(v, str):
+            problem = text_problem(v)
+            if problem:
+                return problem
+        elif isinstance(v, dict):
+            if depth >= max_depth:
+                return f"nested more than {max_depth} levels deep"
+            for k, x in v.items():
+                if not isinstance(k, str):
+                    return f"key {_short(k)} is not text"
+                problem = text_problem(k)
+                if problem:
+                    return problem
+                stack.append((x, depth + 1))
+        elif isinstance(v, (list, tuple, set, frozenset)):
+            if depth >= max_depth:
+                return f"nested more than {max_depth} levels deep"
+            stack.extend((x, depth + 1) for x in v)
+        elif isinstance(v, int) and not isinstance(v, bool) and abs(v) >= _NUMBER_BOUND:
+            return f"a number with more than {MAX_NUMBER_DIGITS:,} digits"
+    return None
+
+
+def _short(value: Any) -> str:
+    text = repr(value) if isinstance(value, (str, int, float, bool, type(None))) else type(value).__name__
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def parse_date(value: Any, source: str | Path, line: int | None) -> _dt.date | None:
@@ -169,7 +292,9 @@ def parse_date(value: Any, source: str | Path, line: int | None) -> _dt.date | N
 
 
 def check_body(body: str, source: str | Path, body_line: int, *, max_chars: int = MAX_CHARS) -> None:
-    """Refuse empty, huge or HTML-carrying bodies, naming the line."""
+    """Refuse empty, huge, HTML-carrying, NUL-carrying or invalid-Unicode bodies: CorpusError naming the line."""
+    if not isinstance(body, str):
+        raise CorpusError(source, body_line, f"body is not text ({type(body).__name__})")
     if not body.strip():
         raise CorpusError(source, body_line, "empty body")
     if len(body) > max_chars:
@@ -185,6 +310,9 @@ def check_body(body: str, source: str | Path, body_line: int, *, max_chars: int 
     if "\x00" in body:
         line = body_line + body.count("\n", 0, body.index("\x00"))
         raise CorpusError(source, line, "NUL character in text")
+    problem = text_problem(body)
+    if problem:
+        raise CorpusError(source, body_line + body.count("\n", 0, first_surrogate(body)), problem)
 
 
 def make_article(
@@ -196,20 +324,42 @@ def make_article(
     body_line: int = 1,
     field_lines: dict[str, int] | None = None,
     max_chars: int = MAX_CHARS,
+    file: str | Path | None = None,
 ) -> Article:
-    """Validate metadata and body and build an :class:`Article` (shared by every importer)."""
+    """Validate metadata and body and build an :class:`Article` (shared by every importer).
+
+    ``source`` becomes ``Article.source``; errors name ``file`` (default: ``source``) and
+    the line (``field_lines`` maps a field to its line, else ``line``). Raises
+    :class:`CorpusError` for: a missing required field, a key that is not text, a value
+    that cannot be stored (:func:`value_problem`: too deep, invalid Unicode, a huge number),
+    an invalid id or one over :data:`MAX_ID_CHARS` characters, an unparseable date, a
+    refused body (:func:`check_body`).
+    """
     field_lines = field_lines or {}
+    where = source if file is None else file
+    for key, value in meta.items():
+        at = field_lines.get(key, line) if isinstance(key, str) else line
+        if not isinstance(key, str):
+            raise CorpusError(where, at, f"metadata key {_short(key)} is not text (write keys as words, or quote them)")
+        problem = text_problem(key) or value_problem(value, max_depth=MAX_DEPTH - 1)
+        if problem:
+            raise CorpusError(where, at, f"field {key[:60]!r}: {problem}")
     missing = [k for k in REQUIRED_FIELDS if k not in meta]
     if missing:
-        raise CorpusError(source, line, f"missing field(s): {', '.join(missing)}")
+        raise CorpusError(where, line, f"missing field(s): {', '.join(missing)}")
     raw_id = meta["id"]
-    art_id = "" if raw_id is None else str(raw_id).strip()
+    art_id = "" if raw_id is None or isinstance(raw_id, (dict, list, set, bytes)) else str(raw_id).strip()
+    if len(art_id) > MAX_ID_CHARS:
+        raise CorpusError(
+            where, field_lines.get("id", line),
+            f"id has {len(art_id):,} characters, more than {MAX_ID_CHARS} (ids are used as file names)",
+        )
     if not _ID_RE.match(art_id):
         raise CorpusError(
-            source, field_lines.get("id", line), f"invalid id {raw_id!r} (letters, digits, '_', '.', '-')"
+            where, field_lines.get("id", line), f"invalid id {_short(raw_id)} (letters, digits, '_', '.', '-')"
         )
-    date = parse_date(meta.get("date"), source, field_lines.get("date", line))
-    check_body(body, source, body_line, max_chars=max_chars)
+    date = parse_date(meta.get("date"), where, field_lines.get("date", line))
+    check_body(body, where, body_line, max_chars=max_chars)
 
     def text_or_none(key: str) -> str | None:
         value = meta.get(key)
@@ -232,29 +382,119 @@ def make_article(
     )
 
 
-def parse_article_text(text: str, source: str | Path, *, max_chars: int = MAX_CHARS) -> Article:
-    """Parse one article file's text (front matter + body)."""
-    lines = text.split("\n")
-    if not lines or lines[0].rstrip("\r") != "---":
-        raise CorpusError(source, 1, "no front matter: the file must start with a '---' line")
-    close = next((i for i in range(1, len(lines)) if lines[i].rstrip("\r") == "---"), None)
-    if close is None:
-        raise CorpusError(source, 1, "front matter is not closed by a '---' line")
-    front = "\n".join(lines[1:close])
+class _FrontMatterLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with bounds: no anchors or aliases (so no alias "billion laughs"),
+    nesting at most :data:`MAX_DEPTH` levels, integers at most :data:`MAX_NUMBER_DIGITS`
+    characters; an impossible date (``2022-13-45``) stays text, for :func:`parse_date` to refuse."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases (&name, *name) are not allowed in front matter", event.start_mark
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_yaml_int(self, node: Any) -> int:
+        if len(str(node.value)) > MAX_NUMBER_DIGITS:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a number with {len(str(node.value)):,} digits (at most {MAX_NUMBER_DIGITS:,})",
+                node.start_mark,
+            )
+        return super().construct_yaml_int(node)
+
+    def construct_yaml_timestamp(self, node: Any) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)
+
+
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:int", _FrontMatterLoader.construct_yaml_int)
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _FrontMatterLoader.construct_yaml_timestamp)
+
+
+def parse_front_matter(front: str, source: str | Path, *, first_line: int = 2) -> tuple[dict[str, Any], dict[str, int]]:
+    """The metadata of a front-matter block and each key's line (``first_line``: the block's first line).
+
+    YAML through a bounded safe loader (:class:`_FrontMatterLoader`: no anchors/aliases,
+    :data:`MAX_DEPTH` levels, no ``!!python`` or other unknown tags). Raises
+    :class:`CorpusError` naming the line: over :data:`MAX_FRONT_MATTER_CHARS` characters,
+    invalid YAML, not a mapping, a key that is not text (``1:``, ``~:``, a date) or
+    that appears twice.
+    """
+    if len(front) > MAX_FRONT_MATTER_CHARS:
+        raise CorpusError(
+            source, first_line,
+            f"front matter has {len(front):,} characters, more than {MAX_FRONT_MATTER_CHARS:,} (metadata, not text)",
+        )
+    loader = _FrontMatterLoader(front)
     try:
-        node = yaml.compose(front, Loader=yaml.SafeLoader)
-        meta = yaml.safe_load(front)
+        node = loader.get_single_node()
+        meta = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = (mark.line + 2) if mark is not None else 2
+        line = (mark.line + first_line) if mark is not None else first_line
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise CorpusError(source, line, f"invalid front matter: {problem}") from None
-    if not isinstance(meta, dict):
-        raise CorpusError(source, 2, "invalid front matter: expected 'key: value' lines")
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        raise CorpusError(source, first_line, f"invalid front matter: {str(exc)[:200]}") from None
+    finally:
+        loader.dispose()
+    if not isinstance(meta, dict) or not isinstance(node, yaml.MappingNode):
+        raise CorpusError(source, first_line, "invalid front matter: expected 'key: value' lines")
     field_lines: dict[str, int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key_node, _ in node.value:
-            field_lines[str(key_node.value)] = key_node.start_mark.line + 2
+    for key_node, _ in node.value:
+        line = key_node.start_mark.line + first_line
+        if not (isinstance(key_node, yaml.ScalarNode) and key_node.tag == "tag:yaml.org,2002:str"):
+            kind = key_node.tag.rsplit(":", 1)[-1]
+            raise CorpusError(
+                source, line,
+                f"front-matter key {_short(key_node.value)} is not text (YAML reads it as {kind}); quote it",
+            )
+        if key_node.value in field_lines:
+            raise CorpusError(
+                source, line,
+                f"front-matter key {key_node.value[:60]!r} appears twice (first on line {field_lines[key_node.value]})",
+            )
+        field_lines[key_node.value] = line
+    return meta, field_lines
+
+
+def parse_article_text(text: str, source: str | Path, *, max_chars: int = MAX_CHARS) -> Article:
+    """Parse one article file's text (front matter + body); errors raise :class:`CorpusError` with the line.
+
+    Blank lines before the opening ``---`` are allowed; the body is everything after the
+    closing ``---`` line's newline, unchanged. Refused: a blank file, binary content
+    (NUL bytes before any front matter), no front matter, an unclosed one, and what
+    :func:`parse_front_matter` and :func:`make_article` refuse.
+    """
+    lines = text.split("\n")
+    first = next((i for i, l in enumerate(lines) if l.strip()), None)
+    if first is None:
+        raise CorpusError(source, 1, "blank file: no front matter and no body")
+    if lines[first].rstrip() != "---":
+        if "\x00" in text:
+            line = text.count("\n", 0, text.index("\x00")) + 1
+            raise CorpusError(
+                source, line,
+                "binary content (NUL bytes), not a text article file (UTF-16 text needs a byte-order mark)",
+            )
+        raise CorpusError(source, first + 1, "no front matter: the file must start with a '---' line")
+    close = next((i for i in range(first + 1, len(lines)) if lines[i].rstrip("\r") == "---"), None)
+    if close is None:
+        raise CorpusError(source, first + 1, "front matter is not closed by a '---' line")
+    meta, field_lines = parse_front_matter("\n".join(lines[first + 1 : close]), source, first_line=first + 2)
     # The body is everything after the closing line's newline, unchanged.
     body_start = sum(len(l) + 1 for l in lines[: close + 1])
     body = text[body_start:]
@@ -270,23 +510,83 @@ def parse_article_text(text: str, source: str | Path, *, max_chars: int = MAX_CH
 
 
 def read_article(path: str | Path, *, max_chars: int = MAX_CHARS) -> Article:
-    """Read one article file; errors name the file and line."""
+    """Read one article file; errors (unreadable, 0 bytes, undecodable, and those of
+    :func:`parse_article_text`) raise :class:`CorpusError` naming the file and line."""
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise CorpusError(path, None, f"cannot read: {exc.strerror}") from None
+        raise CorpusError(path, None, f"cannot read: {exc.strerror or exc}") from None
+    if not raw:
+        raise CorpusError(path, None, "empty file (0 bytes)")
     return parse_article_text(decode_bytes(raw, path), path, max_chars=max_chars)
 
 
+def has_front_matter(path: str | Path) -> bool:
+    """Whether a file's first non-blank line (any supported encoding) is ``---``; False when unreadable."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    text = decode_bytes(head, path, errors="replace")
+    first = next((l for l in text.split("\n") if l.strip()), "")
+    return first.rstrip() == "---"
+
+
+def is_documentation(path: str | Path) -> bool:
+    """A documentation file beside a corpus: README, SOURCE, LICENSE, NOTICE, CITATION ... (no
+    suffix, .md, .txt, .rst), e.g. ``UPSTREAM_README.md``, ``LICENSE-MIT``, with no front matter."""
+    path = Path(path)
+    if path.suffix.lower() not in _DOC_SUFFIXES:
+        return False
+    stem = path.stem
+    m = _DOC_NAME_RE.fullmatch(stem)
+    if m is None or not (m.group("name").isupper() or stem.lower() == m.group("name").lower()):
+        return False
+    return not has_front_matter(path)
+
+
+def list_folder(folder: str | Path) -> tuple[list[Path], list[tuple[str, str]], list[CorpusError]]:
+    """Everything under a folder: ``(files, other, refused)``.
+
+    ``files``: regular files, sorted (symbolic links to files included); ``other``:
+    ``(path, reason)`` of entries not read (hidden files and folders, i.e. a name
+    starting with ``.``, listed once and not entered; links to folders, not followed);
+    ``refused``: a :class:`CorpusError` for each entry that is neither (a broken link).
+    """
+    folder = Path(folder)
+    files: list[Path] = []
+    other: list[tuple[str, str]] = []
+    refused: list[CorpusError] = []
+    for root, dirs, names in os.walk(folder):
+        base = Path(root)
+        for d in sorted(dirs):
+            if d.startswith("."):
+                other.append((str(base / d), "hidden folder, not read"))
+            elif (base / d).is_symlink():
+                other.append((str(base / d), "link to a folder, not followed"))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (base / d).is_symlink())
+        for name in names:
+            p = base / name
+            if name.startswith("."):
+                other.append((str(p), "hidden file, not read"))
+            elif p.is_file():
+                files.append(p)
+            else:
+                refused.append(CorpusError(p, None, "not a regular file (a broken link, a socket or a device)"))
+    other.sort()
+    return sorted(files), other, refused
+
+
 def article_files(path: str | Path | Sequence[str | Path]) -> list[Path]:
-    """Article files under a folder (``*.md``, sorted) or the given files."""
+    """Article files under a folder (``*.md``, sorted, hidden entries left out) or the given files."""
     if isinstance(path, (str, Path)):
         path = [path]
     files: list[Path] = []
     for p in map(Path, path):
         if p.is_dir():
-            files.extend(sorted(q for q in p.rglob("*.md") if q.is_file()))
+            files.extend(f for f in list_folder(p)[0] if f.suffix.lower() == ".md")
         elif p.exists():
             files.append(p)
         else:
@@ -299,11 +599,15 @@ def collect(
     build,
     *,
     strict: bool,
+    other_files: Iterable[tuple[str | Path, str]] = (),
 ) -> Corpus:
     """Build articles from inputs, enforcing unique ids; in non-strict mode record skips.
 
-    ``items`` yields ``(source, payload)``; ``build(source, payload)`` returns an
-    Article or raises CorpusError. Shared by the file loader and every importer.
+    ``items`` yields ``(source, payload)``, one per input; ``build(source, payload)``
+    returns an Article or raises CorpusError. Any other exception from ``build`` (a fault
+    no check foresaw) refuses that input only, as a CorpusError naming the exception, so no
+    input can stop the whole source with a traceback. ``other_files`` become
+    ``Corpus.other_files``. Shared by the file loader and every importer.
     """
     articles: list[Article] = []
     skipped: list[CorpusError] = []
@@ -312,7 +616,12 @@ def collect(
     for source, payload in items:
         n += 1
         try:
-            art = build(source, payload)
+            try:
+                art = build(source, payload)
+            except CorpusError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one input's fault must not stop the source
+                raise CorpusError(source, None, f"could not be read ({type(exc).__name__}: {str(exc)[:200]})") from exc
             if art.id in seen:
                 first = seen[art.id]
                 raise CorpusError(source, art.id_line, f"duplicate id {art.id!r} (first in {first.source})")
@@ -323,7 +632,8 @@ def collect(
             continue
         seen[art.id] = art
         articles.append(art)
-    return Corpus(articles=articles, skipped=skipped_frame(skipped), n_inputs=n)
+    return Corpus(articles=articles, skipped=skipped_frame(skipped), n_inputs=n,
+                  other_files=other_files_frame(other_files))
 
 
 def load_corpus(
@@ -334,11 +644,42 @@ def load_corpus(
 ) -> Corpus:
     """Load article files (default: the shipped ``corpus/articles``).
 
-    ``strict=True`` raises the first :class:`CorpusError`; ``strict=False``
-    loads what it can and lists the rest in ``Corpus.skipped``.
+    A folder is read whole: every ``*.md`` file under it is an input; a documentation
+    file (:func:`is_documentation`: ``README.md``, ``LICENSE`` ... without front matter)
+    and hidden entries go to ``Corpus.other_files``; any other file is an input refused
+    as "not an article file" (:func:`analysis.importers.load_source` reads tables, JSON
+    records and HTML pages). ``strict=True`` raises the first :class:`CorpusError`;
+    ``strict=False`` loads what it can and lists the rest in ``Corpus.skipped``. A
+    path that does not exist raises CorpusError in either mode.
     """
-    files = article_files(paths.ARTICLES if path is None else path)
-    return collect(((f, None) for f in files), lambda src, _: read_article(src, max_chars=max_chars), strict=strict)
+    targets = paths.ARTICLES if path is None else path
+    items: list[tuple[Path, CorpusError | None]] = []
+    other: list[tuple[str, str]] = []
+    for p in map(Path, [targets] if isinstance(targets, (str, Path)) else targets):
+        if not p.is_dir():
+            if not p.exists():
+                raise CorpusError(p, None, "no such file or folder")
+            items.append((p, None))
+            continue
+        files, hidden, refused = list_folder(p)
+        other.extend(hidden)
+        for f in files:
+            if is_documentation(f):
+                other.append((str(f), "documentation (no front matter)"))
+            elif f.suffix.lower() == ".md":
+                items.append((f, None))
+            else:
+                items.append((f, CorpusError(
+                    f, None, f"not an article file ({f.suffix or 'no suffix'}): load_corpus reads *.md article files; "
+                    "analysis.importers.load_source reads tables, JSON records and HTML")))
+        items.extend((Path(e.file), e) for e in refused)
+
+    def build(src: Path, error: CorpusError | None) -> Article:
+        if error is not None:
+            raise error
+        return read_article(src, max_chars=max_chars)
+
+    return collect(items, build, strict=strict, other_files=other)
 
 
 def articles_frame(corpus: Corpus | Iterable[Article]) -> pd.DataFrame:

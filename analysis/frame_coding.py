@@ -269,3 +269,46 @@ def adjudicated(a: pd.DataFrame, b: pd.DataFrame, decisions: pd.DataFrame) -> pd
 def as_sheet_rows(sheet: pd.DataFrame, only: Sequence[str] | None = None) -> pd.DataFrame:
     """Rows of an exported ``units.csv`` (optionally only some unit ids), for splitting into batches."""
     return sheet if only is None else sheet[sheet.unit_id.isin(set(only))]
+
+
+# ----------------------------------------------------------------------------- the shipped coded corpus
+
+#: Files of the coded corpus under ``corpus/frames`` (see its README.md, the data card).
+CORPUS_FILES: dict[str, str] = {"coder1": "coder1.csv", "coder2": "coder2.csv", "adjudication": "adjudication.csv",
+                                "sample": "sample.csv"}
+
+
+def corpus_bodies(folder: str | Path | None = None) -> dict[str, str]:
+    """{article_id: body} of the coded articles, read from the shipped corpus (``corpus/articles``)."""
+    from .importers import load_source
+
+    ids = set(pd.read_csv(Path(folder or paths.FRAMES_CORPUS) / CORPUS_FILES["sample"], dtype=str).article_id)
+    return {a.id: a.body for a in load_source(paths.ARTICLES).articles if a.id in ids}
+
+
+def read_corpus(folder: str | Path | None = None, bodies: dict[str, str] | None = None) -> dict[str, pd.DataFrame]:
+    """The shipped coded corpus: {"coder1", "coder2", "adjudication": codes tables; "sample": the sample
+    table (article_id, units, split, primary_batch, second_batch); "gold": the gold table}.
+
+    Gold (one row per coded unit; the codes-table columns plus ``split`` (train | dev | test) and
+    ``source``): coder 1's code where only coder 1 coded the unit (``single``), the shared code where
+    both coders agree on frames and primary (``agreed``), the adjudicator's elsewhere (``adjudicated``).
+    Raises :class:`SheetError` for a bad sheet row, ValueError for a disagreement left unadjudicated.
+    """
+    folder = Path(folder or paths.FRAMES_CORPUS)
+    bodies = bodies if bodies is not None else corpus_bodies(folder)
+    c1 = read_sheet(folder / CORPUS_FILES["coder1"], bodies)
+    c2 = read_sheet(folder / CORPUS_FILES["coder2"], bodies)
+    adj = read_sheet(folder / CORPUS_FILES["adjudication"], bodies)
+    sample = pd.read_csv(folder / CORPUS_FILES["sample"], dtype={"article_id": str})
+    both = adjudicated(c1[c1.unit_id.isin(set(c2.unit_id))], c2, adj)
+    decided = set(adj.unit_id) & set(both.unit_id)
+    both = both.assign(source=["adjudicated" if u in decided else "agreed" for u in both.unit_id])
+    single = c1[~c1.unit_id.isin(set(c2.unit_id))].assign(source="single")
+    gold = pd.concat([single, both], ignore_index=True)
+    split = dict(zip(sample.article_id, sample.split))
+    gold["split"] = gold.article_id.map(split)
+    if gold.split.isna().any():
+        raise ValueError(f"coded units outside the sample: {sorted(set(gold.article_id[gold.split.isna()]))[:3]}")
+    gold = gold.sort_values(["article_id", "start"], kind="stable").reset_index(drop=True)
+    return {"coder1": c1, "coder2": c2, "adjudication": adj, "sample": sample, "gold": gold}

@@ -184,7 +184,19 @@ def _versions() -> dict[str, str]:
     return {p: version(p) for p in ("torch", "onnxruntime", "transformers", "peft")}
 
 
-_EXPORT_VERSION = "4"  # bump when the export or quantisation recipe changes
+_EXPORT_VERSION = "5"  # bump when the export or quantisation recipe changes
+
+#: The quantisation recipe: dynamic int8, weights per channel with a reduced range (7 bits). With full
+#: 8-bit weights, ONNX Runtime's AVX2 kernel (u8 x s8 pairs summed in int16, vpmaddubsw) saturates while
+#: AVX-512 VNNI does not (microsoft/onnxruntime#14642), so scores differed by processor (measured: 0.052
+#: max on sentence scores between a VNNI machine and the same binary under an emulated Haswell CPU); with
+#: 7-bit weights the products cannot saturate and the difference fell to 0.0037 (bench/bench_cpu_paths.py).
+QUANTISATION: str = "int8-rr"
+
+
+def quantisation() -> str:
+    """The quantisation recipe's name (enters stage versions)."""
+    return QUANTISATION
 
 
 def onnx_path(model_dir: str | Path, *, quantize: bool = True, export=None,
@@ -225,7 +237,7 @@ def onnx_path(model_dir: str | Path, *, quantize: bool = True, export=None,
         root.setLevel(logging.ERROR)
         try:
             quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, nodes_to_exclude=heads,
-                             op_types_to_quantize=["MatMul"], per_channel=True,
+                             op_types_to_quantize=["MatMul"], per_channel=True, reduce_range=True,
                              extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT, "MatMulConstBOnly": True})
         finally:
             root.setLevel(level)

@@ -81,11 +81,67 @@ def run_notebooks(
     return targets
 
 
-def _execute(nb: Path, target: Path, params: dict) -> Path:
-    """Execute one notebook with papermill (headless, parameters injected)."""
-    import papermill as pm
+#: Seconds one notebook cell may run before it counts as stuck (FRAMING_CELL_TIMEOUT); generous, since
+#: the AllSides case study's cells take minutes, but never unbounded.
+CELL_TIMEOUT: int = int(os.environ.get("FRAMING_CELL_TIMEOUT", 1800))
+#: Seconds a kernel may take to start.
+START_TIMEOUT: int = 120
 
-    pm.execute_notebook(str(nb), str(target), parameters=params, kernel_name="python3", cwd=str(paths.NOTEBOOKS),
-                        progress_bar=False, log_output=False,
-                        extra_arguments=["--IPKernelApp.log_level=CRITICAL"])  # local kernels: no transport notices
+
+class NotebookStuck(RuntimeError):
+    """A notebook cell that did not finish within its timeout (twice), or a kernel that died."""
+
+
+def _stuck_cell(target: Path) -> str:
+    """'cell N (first line)' of the cell papermill marked running or pending first in a partly executed copy."""
+    import json
+
+    try:
+        cells = json.loads(target.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError):
+        return "an unknown cell"
+    for i, cell in enumerate(cells):
+        md = cell.get("metadata", {})
+        meta, run = md.get("papermill", {}), md.get("execution", {})
+        started_unanswered = "iopub.execute_input" in run and "shell.execute_reply" not in run
+        if cell.get("cell_type") == "code" and (meta.get("status") in ("running", "pending") or started_unanswered):
+            first = "".join(cell.get("source", "")).strip().splitlines()[:1]
+            return f"cell {i}" + (f" ({first[0][:60]!r})" if first else "")
+    return "an unknown cell"
+
+
+def execute(nb: Path, target: Path, params: dict, *, timeout: int | None = None, retries: int = 1) -> Path:
+    """Execute one notebook with papermill (headless, parameters injected), every cell under ``timeout``
+    seconds (default :data:`CELL_TIMEOUT`).
+
+    A cell that runs past its timeout, or a kernel that dies, is retried once with a fresh kernel (a
+    stuck kernel is not a result); then :class:`NotebookStuck` names the notebook and the cell. The
+    timeout also keeps nbclient from waiting without limit on a shell reply that widget traffic can
+    leave unread (jupyter/nbclient#312: with no timeout its poll blocks forever, which is how notebook
+    05's explorer cell hung). Errors raised by a cell itself are not retried (papermill's
+    PapermillExecutionError).
+    """
+    import papermill as pm
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    timeout = CELL_TIMEOUT if timeout is None else timeout
+    for attempt in range(retries + 1):
+        try:
+            pm.execute_notebook(str(nb), str(target), parameters=params, kernel_name="python3", cwd=str(paths.NOTEBOOKS),
+                                progress_bar=False, log_output=False, execution_timeout=timeout,
+                                start_timeout=START_TIMEOUT,
+                                extra_arguments=["--IPKernelApp.log_level=CRITICAL"])  # local kernels: no transport notices
+            return target
+        except (CellTimeoutError, DeadKernelError, TimeoutError) as exc:
+            where = _stuck_cell(target)
+            if attempt < retries:
+                print(f"notebooks: {nb.name}: {where} did not finish within {timeout} s "
+                      f"({type(exc).__name__}); retrying with a fresh kernel", file=sys.stderr)
+                continue
+            raise NotebookStuck(f"{nb.name}: {where} did not finish within {timeout} s, twice "
+                                f"({type(exc).__name__}); FRAMING_CELL_TIMEOUT sets the limit") from None
     return target
+
+
+def _execute(nb: Path, target: Path, params: dict) -> Path:
+    return execute(nb, target, params)

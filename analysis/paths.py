@@ -38,6 +38,8 @@ MODELS: Path = ROOT / "models"
 JOINT_MODEL: Path = MODELS / "minilm-joint"
 #: The shipped target-dependent sentiment model (NewsMTSC task; analysis.targets).
 TARGET_MODEL: Path = MODELS / "minilm-targets"
+#: The shipped frames model (15 policy-frame dimensions, primary frame, evidence; analysis.frame_model).
+FRAME_MODEL: Path = MODELS / "minilm-frames"
 #: Build outputs that are not figures: executed notebooks, browser screenshots (git-ignored).
 BUILD: Path = ROOT / "build"
 #: Interim data (git-ignored): annotation stores, exported models, evaluation caches.

@@ -32,6 +32,7 @@ class Settings:
     learned: bool = True
     model_dir: str = str(paths.JOINT_MODEL)
     target_model_dir: str = str(paths.TARGET_MODEL)
+    frame_model_dir: str = str(paths.FRAME_MODEL)
     aliases: str = str(paths.ACTOR_ALIASES)
     agency_power: str = str(paths.AGENCY_POWER)
 
@@ -247,7 +248,63 @@ def annotate(articles: pd.DataFrame, plan: Plan) -> ShardResult:
             quotes = quotes if quotes is not None else existing.get("quotes")
             segments = segments if segments is not None else existing.get("segments")
             res.files["actors"] = to_parquet_bytes("actors", _actors(arts, docs, spans, quotes, segments, plan))
+
+    from .registry import stages as registered
+
+    ctx = Context(arts=arts, plan=plan, shard=shard, existing=existing, docs=docs, tokens=tokens, spans=spans,
+                  quotes=quotes, segments=segments)
+    for name, stage in registered().items():
+        if stage.compute is None or name not in need:
+            continue
+        with timed(name):
+            for table, frame in stage.compute(ctx).items():
+                if table not in stage.writes:
+                    raise ValueError(f"stage {name!r} returned table {table!r}, which it does not declare")
+                res.files[table] = to_parquet_bytes(table, frame)
     return res
+
+
+class Context:
+    """What a registered stage's ``compute`` reads for one shard: the articles, the plan's settings and
+    every table earlier stages wrote, computed in this run or read from the shard's files (lazily, once).
+
+    Attributes: ``arts`` (list of :class:`Article`), ``bodies`` ({article_id: body}), ``settings``,
+    ``shard``; properties ``tokens``, ``docs`` (spaCy Docs rebuilt from tokens, no parsing),
+    ``sentences``, ``segments``, ``quotes``; :meth:`table` for any other table.
+    """
+
+    def __init__(self, *, arts, plan, shard, existing, docs=None, tokens=None, spans=None, quotes=None, segments=None):
+        self.arts, self.plan, self.settings, self.shard, self._existing = arts, plan, plan.settings, shard, existing
+        self.bodies = {a.id: a.body for a in arts}
+        self._have = {"docs": docs, "tokens": tokens, "sentences": spans, "quotes": quotes, "segments": segments}
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A table of this shard (from this run when it was just computed, else from its file)."""
+        if self._have.get(name) is None:
+            self._have[name] = self._existing.get(name)
+        return self._have[name]
+
+    @property
+    def tokens(self) -> pd.DataFrame:
+        return self.table("tokens")
+
+    @property
+    def sentences(self) -> pd.DataFrame:
+        return self.table("sentences")
+
+    @property
+    def segments(self) -> pd.DataFrame:
+        return self.table("segments")
+
+    @property
+    def quotes(self) -> pd.DataFrame:
+        return self.table("quotes")
+
+    @property
+    def docs(self) -> dict:
+        if self._have.get("docs") is None:
+            self._have["docs"] = docs_from_tokens(self.tokens)
+        return self._have["docs"]
 
 
 class _Timer:

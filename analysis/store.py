@@ -42,6 +42,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -60,88 +61,42 @@ FORMAT = 1
 MANIFEST = "manifest.json"
 
 
-#: Stages in the order they run; each writes the tables whose schema names it.
-STAGES: tuple[str, ...] = ("parse", "sentences", "voices", "vader", "minilm", "transformer", "terms", "actors")
-DEFAULT_STAGES: tuple[str, ...] = ("parse", "sentences", "voices", "vader", "minilm", "terms", "actors")
-#: Tables each stage writes whole (score stages write one column of ``scores`` each).
-OWNS: dict[str, tuple[str, ...]] = {
-    "parse": ("tokens", "entities"), "sentences": ("paragraphs", "sentences"), "voices": ("quotes", "segments", "mark_issues"),
-    "minilm": ("learned_terms",), "terms": ("terms",), "actors": ("actors",),
-}
-#: What each stage reads.
-REQUIRES: dict[str, tuple[str, ...]] = {
-    "parse": (), "sentences": (), "voices": ("parse", "sentences"), "vader": ("sentences",), "minilm": ("sentences",),
-    "transformer": ("sentences",), "terms": ("parse", "voices"), "actors": ("parse", "sentences", "voices"),
-}
+def _registry():
+    from .registry import stages
+
+    return stages()
+
+
+#: Stages in the order they run, their default set, the tables each writes whole and the stages each
+#: reads: all from the registry (analysis.registry), where each stage is declared once.
+STAGES: tuple[str, ...] = tuple(_registry())
+DEFAULT_STAGES: tuple[str, ...] = tuple(n for n, s in _registry().items() if s.default)
+OWNS: dict[str, tuple[str, ...]] = {n: s.writes for n, s in _registry().items() if s.writes}
+REQUIRES: dict[str, tuple[str, ...]] = {n: s.reads for n, s in _registry().items()}
+EXTRA_STAGES = {n: s for n, s in _registry().items() if s.compute is not None}
 
 
 # ----------------------------------------------------------------------------- versions
 
 
 def _code_hash(*modules: str) -> str:
-    h = hashlib.sha256()
-    here = Path(__file__).parent
-    for m in modules:
-        h.update((here / f"{m}.py").read_bytes())
-    return h.hexdigest()[:12]
+    from .registry import code_hash
+
+    return code_hash(*modules)
 
 
 def _deps(stage: str, settings: Settings) -> tuple[str, ...]:
-    return REQUIRES[stage] + (("minilm",) if stage == "terms" and settings.learned else ())
+    st = _registry()[stage]
+    return st.reads + tuple(st.extra_reads(settings))
 
 
 def stage_versions(settings: Settings, stages: Sequence[str]) -> dict[str, str]:
     """The version of each stage of a closure (see :func:`closure`): a hash of its own code,
-    settings and weights and of the versions of the stages it reads."""
-    from importlib.metadata import version
-
-    from .nlp import pipeline_version
-
-    def own(stage: str) -> str:
-        if stage == "parse":
-            import inspect
-
-            from .stages import docs_from_tokens, token_tables
-
-            code = inspect.getsource(token_tables) + inspect.getsource(docs_from_tokens) + repr(SCHEMAS["tokens"])
-            return f"parse-{hashlib.sha256(code.encode()).hexdigest()[:12]}|{pipeline_version()}"
-        if stage == "sentences":
-            return f"sentences-{_code_hash('sentences')}"
-        if stage == "voices":
-            verbs = hashlib.sha256(paths.SPEECH_VERBS.read_bytes()).hexdigest()[:12]
-            return f"voices-{_code_hash('marks', 'quotes', 'speakers', 'verbs', 'sentences')}|verbs-{verbs}"
-        if stage == "vader":
-            return f"vaderSentiment-{version('vaderSentiment')}"
-        if stage == "minilm":
-            from .minilm import weights_hash
-
-            return f"minilm-joint-{weights_hash(settings.model_dir)}-int8-len128"
-        if stage == "transformer":
-            return f"transformer-{settings.transformer_model}"
-        if stage == "actors":
-            from .actors import aliases_version
-            from .connotation import frames_version
-            from .minilm import weights_hash
-
-            import inspect
-
-            from .stages import _actors
-
-            code = hashlib.sha256(inspect.getsource(_actors).encode()).hexdigest()[:12]
-            return (f"actors-{_code_hash('actors', 'connotation', 'targets', 'speakers')}-{code}"
-                    f"|aliases-{aliases_version(settings.aliases)}"
-                    f"|frames-{frames_version(settings.agency_power)}|targets-{weights_hash(settings.target_model_dir)}-int8-len128")
-        from .lexicon import lexicon_files, lexicon_hash
-
-        cal = Path(settings.model_dir) / "calibration.json"
-        cal_hash = hashlib.sha256(cal.read_bytes()).hexdigest()[:12] if cal.exists() else "none"
-        return (f"terms-{_code_hash('lexicon')}|lexicon-{lexicon_hash(lexicon_files(settings.lexicon_files))}"
-                f"|learned-{settings.learned}|calibration-{cal_hash}")
-
+    settings and weights (the registry's ``version``) and of the versions of the stages it reads."""
     full: dict[str, str] = {}
     for stage in STAGES:
         if stage in stages:
-            parts = [own(stage)] + [full[d] for d in _deps(stage, settings)]
+            parts = [_registry()[stage].version(settings)] + [full[d] for d in _deps(stage, settings)]
             full[stage] = hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
     return full
 
@@ -186,36 +141,154 @@ def article_key(article: Article) -> str:
 def _read_manifest(root: Path) -> dict:
     path = root / MANIFEST
     if not path.exists():
-        return {"format": FORMAT, "next_shard": 0, "shards": {}}
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if data.get("format") != FORMAT:
-        raise CorpusError(path, None, f"store format {data.get('format')} is not {FORMAT}: delete the folder and annotate again")
+        return {"format": FORMAT, "next_shard": 0, "shards": {}, "files": {}}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CorpusError(path, None, f"unreadable store manifest ({exc}): delete the folder and annotate again") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        got = data.get("format") if isinstance(data, dict) else None
+        raise CorpusError(path, None, f"store format {got} is not {FORMAT}: delete the folder and annotate again")
+    data.setdefault("files", {})
     return data
 
 
+class StoreFault(CorpusError):
+    """A store file that is missing, truncated or corrupted (its checksum differs from the manifest's)."""
+
+
+#: Shard file names the store writes (``s00000.parquet``); nothing else in a table folder is ever touched.
+_SHARD_FILE = re.compile(r"^s\d{5}\.parquet$")
+#: Temporary files the store writes before renaming them into place (left behind by a killed build).
+_TMP_FILE = re.compile(r"^\.(?:s\d{5}\.parquet|skipped\.parquet|manifest\.json)\.tmp\d+$")
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``data`` to ``path`` through a temporary file renamed into place (readers never see half a
+    file); a full disk or a read-only folder is a CorpusError naming the file, and the temporary file
+    is removed."""
+    import errno
+
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.replace(path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise CorpusError(path, None, "disk full while writing the store: free some space and run annotate again "
+                                          "(files written so far are complete and recorded; nothing half-written is kept)") from None
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise CorpusError(path, None, f"cannot write the store here ({exc.strerror}): choose another --out") from None
+        raise
 
 
 def _save_manifest(root: Path, manifest: dict) -> None:
     _write_atomic(root / MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode())
 
 
+def _write_table(root: Path, manifest: dict, table: str, shard: str, data: bytes) -> None:
+    """Write one table file and record its checksum in the manifest (saved by the caller)."""
+    _write_atomic(root / table / f"{shard}.parquet", data)
+    manifest["files"][f"{table}/{shard}.parquet"] = _digest(data)
+
+
+def _remove_table(root: Path, manifest: dict, table: str, shard: str) -> None:
+    (root / table / f"{shard}.parquet").unlink(missing_ok=True)
+    manifest["files"].pop(f"{table}/{shard}.parquet", None)
+
+
+def verify_file(root: Path, manifest: dict, rel: str) -> str | None:
+    """Why a recorded store file cannot be used (``"missing"``, ``"corrupted"``), or None when its
+    content matches the manifest's checksum. Files the manifest has no checksum for (stores written
+    before checksums) are only checked to exist."""
+    path = root / rel
+    if not path.exists():
+        return "missing"
+    want = manifest.get("files", {}).get(rel)
+    if want is None:
+        return None
+    try:
+        return None if _digest(path.read_bytes()) == want else "corrupted"
+    except OSError:
+        return "unreadable"
+
+
+def _clean_temporary(root: Path) -> int:
+    """Remove temporary files a killed or failed build left behind (only the store's own patterns)."""
+    n = 0
+    for folder in [root, *[root / t for t in SCHEMAS]]:
+        if folder.is_dir():
+            for f in folder.iterdir():
+                if _TMP_FILE.match(f.name):
+                    with contextlib.suppress(OSError):
+                        f.unlink()
+                        n += 1
+    return n
+
+
+#: Seconds a build waits for another build of the same store before giving up (FRAMING_LOCK_TIMEOUT).
+LOCK_TIMEOUT: float = float(os.environ.get("FRAMING_LOCK_TIMEOUT", 3600))
+
+
 @contextlib.contextmanager
-def _locked(root: Path):
-    """One build at a time per store (a second one waits)."""
+def _locked(root: Path, *, timeout: float | None = None):
+    """One build at a time per store: a second one waits, at most ``timeout`` seconds (default
+    :data:`LOCK_TIMEOUT`), then raises CorpusError saying another build holds the store."""
     import fcntl
 
+    timeout = LOCK_TIMEOUT if timeout is None else timeout
     root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+    try:
+        fh = open(root / ".lock", "a+")
+    except OSError as exc:
+        raise CorpusError(root, None, f"cannot write the store here ({exc.strerror}): choose another --out") from None
+    with fh:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise CorpusError(root, None, f"another build has held this store for over {timeout:.0f} s "
+                                                  "(FRAMING_LOCK_TIMEOUT): wait for it or stop it") from None
+                time.sleep(0.2)
         try:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _check_owned(root: Path) -> None:
+    """Refuse to build in a folder that holds files but is not an annotation store (no manifest)."""
+    if root.exists() and not root.is_dir():
+        raise CorpusError(root, None, "the store location is a file, not a folder: choose another --out")
+    if root.is_dir() and not (root / MANIFEST).exists():
+        others = [p.name for p in root.iterdir() if p.name != ".lock"]
+        if others:
+            raise CorpusError(root, None, f"this folder is not an annotation store (no {MANIFEST}) and is not empty "
+                                          f"({len(others)} entries, e.g. {sorted(others)[0]!r}): refusing to write into it; "
+                                          "choose an empty or new folder")
+
+
+def _importing_main() -> bool:
+    """True while the ``__mp_main__`` module (a spawned child's copy of the parent's script) is still executing."""
+    frame = sys._getframe()
+    while frame is not None:
+        if frame.f_globals.get("__name__") == "__mp_main__":
+            return True
+        frame = frame.f_back
+    return False
 
 
 # ----------------------------------------------------------------------------- build
@@ -240,12 +313,22 @@ class BuildReport:
     stages: dict[str, StageReport] = field(default_factory=dict)
     shards: int = 0
     computed_shards: int = 0
+    #: Article ids of the corpus when it was a subset of the store's (another source): readers filter to them.
+    subset: set[str] | None = None
+    #: (shard, table) of files found missing or corrupted, and rebuilt.
+    faults: list[tuple[str, str]] = field(default_factory=list)
+    #: Temporary files of an earlier, interrupted build that were removed.
+    cleaned: int = 0
 
     def summary(self) -> str:
         parts = [f"annotate: {self.articles:,} articles, {self.words:,} words, {self.seconds:.1f} s"
                  + (f", {self.skipped:,} skipped" if self.skipped else "")]
         for name, r in self.stages.items():
             parts.append(f"{name} {r.seconds:.1f} s ({r.computed:,} computed, {r.cached:,} cached)")
+        if self.faults:
+            parts.append(f"rebuilt {len(self.faults)} missing or corrupted file(s)")
+        if self.cleaned:
+            parts.append(f"removed {self.cleaned} temporary file(s) of an interrupted build")
         return " | ".join(parts)
 
 
@@ -321,26 +404,45 @@ def build(
     from .importers import load_source
 
     t0 = time.perf_counter()
+    _refuse_unguarded_start()
+    source_key = _source_key(source) if corpus is None else None
     if corpus is None:
         corpus = load_source(source if source is not None else paths.ARTICLES,
                              **({"max_chars": max_chars} if max_chars is not None else {}))
     if not len(corpus):
         raise CorpusError(str(source), None, "no articles to annotate")
     root = Path(out) if out is not None else paths.store_dir(source)
+    _check_owned(root)
     settings = Settings(lexicon_files=tuple(str(Path(f).resolve()) for f in lexicon_files),
                         transformer_model=transformer_model, learned=learned,
                         aliases=str(Path(aliases or paths.ACTOR_ALIASES).resolve()),
                         agency_power=str(Path(agency_power or paths.AGENCY_POWER).resolve()))
     wanted = closure(list(stages) + (["transformer"] if transformer_model else []), settings)
     versions = stage_versions(settings, wanted)
+    report = BuildReport(store=root, articles=len(corpus), words=sum(a.n_words for a in corpus.articles),
+                         skipped=len(corpus.skipped), seconds=0.0)
+    current = _current(root, corpus, wanted, versions, source_key)
+    if current is not None:  # nothing to do: no lock, no write (a read-only store is readable)
+        report.shards, report.subset = current
+        report.stages = {s: StageReport(cached=len(corpus)) for s in wanted}
+        report.seconds = time.perf_counter() - t0
+        return report
     with _locked(root):
         manifest = _read_manifest(root)
-        shards = _reconcile(root, manifest, corpus, shard_articles=shard_articles, shard_words=shard_words)
+        report.cleaned = _clean_temporary(root)
+        subset = _is_subset(manifest, source_key)
+        shards = _reconcile(root, manifest, corpus, shard_articles=shard_articles, shard_words=shard_words, prune=not subset)
+        if not subset:
+            manifest["source"] = source_key
+        faults = _verify_shards(root, manifest, shards)
+        report.faults = faults
         todo: dict[str, list[str]] = {}
         for name, info in shards.items():
+            bad_tables = {t for (sh, t) in faults if sh == name}
             need: list[str] = []
             for s in wanted:  # in run order: a stage whose input is recomputed is recomputed too
-                if info["stages"].get(s) != versions[s] or set(_deps(s, settings)) & set(need):
+                if (info["stages"].get(s) != versions[s] or set(_deps(s, settings)) & set(need)
+                        or bad_tables & set(_writes(s))):
                     need.append(s)
             if need:
                 todo[name] = need
@@ -349,23 +451,16 @@ def build(
             from .lexicon import lexicon_files as _files, load_lexicon
 
             lexicon = load_lexicon(_files(settings.lexicon_files))
-        if any("minilm" in v for v in todo.values()) and not scheduler:
-            from .minilm import onnx_path
-
-            onnx_path(settings.model_dir)  # export once here, not in every worker
-        if any("actors" in v for v in todo.values()) and not scheduler:
-            from .targets import HEAD_PREFIXES, _export
-            from .minilm import onnx_path
-
-            onnx_path(settings.target_model_dir, export=_export, head_prefixes=HEAD_PREFIXES)
+        _prepare(todo, settings, scheduler)  # model exports: once here, not in every worker
         cal_path = Path(settings.model_dir) / "calibration.json"
         calibration = json.loads(cal_path.read_text(encoding="utf-8")) if cal_path.exists() else None
         plan = Plan(store=str(root.resolve()), stages=todo, versions=versions, settings=settings, lexicon=lexicon,
                     calibration=calibration)
-        report = BuildReport(store=root, articles=len(corpus), words=sum(a.n_words for a in corpus.articles),
-                             skipped=len(corpus.skipped), seconds=0.0, shards=len(shards), computed_shards=len(todo))
+        report.shards, report.computed_shards = len(shards), len(todo)
         report.stages = {s: StageReport() for s in wanted}
         counts = {n: len(info["articles"]) for n, info in shards.items()}
+        ids = {a.id for a in corpus.articles}
+        report.subset = ids if subset else None
         for s in wanted:
             report.stages[s].cached = sum(c for n, c in counts.items() if s not in todo.get(n, ()))
         order = sorted(todo, key=lambda n: (-shards[n]["words"], n))  # largest first: less idle time at the end
@@ -373,17 +468,16 @@ def build(
         try:
             for result in _run(plan, order, processes=processes, scheduler=scheduler):
                 for table, data in result.files.items():
-                    target = root / table / f"{result.shard}.parquet"
                     if data is None:
-                        target.unlink(missing_ok=True)
+                        _remove_table(root, manifest, table, result.shard)
                     else:
-                        _write_atomic(target, data)
+                        _write_table(root, manifest, table, result.shard, data)
                 info = manifest["shards"][result.shard]
                 stale = set().union(*(downstream(s, settings) for s in result.stages)) - set(result.stages)
                 for stage in stale:
                     if info["stages"].pop(stage, None) is not None:
                         for table in OWNS.get(stage, ()):
-                            (root / table / f"{result.shard}.parquet").unlink(missing_ok=True)
+                            _remove_table(root, manifest, table, result.shard)
                 for stage in result.stages:
                     info["stages"][stage] = versions[stage]
                     report.stages[stage].seconds += result.seconds.get(stage, 0.0)
@@ -392,18 +486,121 @@ def build(
                 _save_manifest(root, manifest)
         finally:
             bars.close()
-        skipped = corpus.skipped.copy()
-        _write_atomic(root / "skipped" / "skipped.parquet", to_parquet_bytes("skipped", skipped))
-        manifest["corpus"] = {"articles": len(corpus), "skipped": len(corpus.skipped), "inputs": corpus.n_inputs,
-                              "sha256": corpus.sha256}
+        if not subset:
+            skipped = corpus.skipped.copy()
+            _write_table(root, manifest, "skipped", "skipped", to_parquet_bytes("skipped", skipped))
+            manifest["corpus"] = {"articles": len(corpus), "skipped": len(corpus.skipped), "inputs": corpus.n_inputs,
+                                  "sha256": corpus.sha256}
         manifest["built"] = {**manifest.get("built", {}), **{s: versions[s] for s in wanted}}
         _save_manifest(root, manifest)
     report.seconds = time.perf_counter() - t0
     return report
 
 
-def _reconcile(root: Path, manifest: dict, corpus: Corpus, *, shard_articles: int, shard_words: int) -> dict:
-    """Match the corpus to the manifest's shards: drop departed articles, shard new ones, refresh articles files.
+def _prepare(todo: dict, settings: Settings, scheduler: str | None) -> None:
+    """Each stage's ``prepare`` (a model export) once here, before workers start."""
+    for name, stage in _registry().items():
+        if stage.prepare is not None and any(name in v for v in todo.values()) and not scheduler:
+            stage.prepare(settings)
+
+
+def _refuse_unguarded_start() -> None:
+    """A spawned worker re-imports the parent's script; a script that builds a store at import time
+    (no ``if __name__ == "__main__":`` guard) would build again in every worker and wait on the parent's
+    lock forever. Raise instead, saying what to do."""
+    import multiprocessing as mp
+
+    if mp.parent_process() is not None and _importing_main():
+        raise RuntimeError("analysis.store.build was called while a worker process was starting: the script that "
+                           "calls it needs an `if __name__ == \"__main__\":` guard (Python's multiprocessing re-imports "
+                           "the script in every worker), or pass processes=1")
+
+
+def _source_key(source) -> list[str] | None:
+    """The resolved source path(s) a store was built from (recorded in the manifest)."""
+    sources = [paths.ARTICLES] if source is None else ([source] if isinstance(source, (str, Path)) else list(source))
+    return [str(Path(p).resolve()) for p in sources]
+
+
+def _is_subset(manifest: dict, source_key: list[str] | None) -> bool:
+    """Whether this build reads another corpus than the one the store was built from (then it adds what is
+    missing but never prunes the store's other articles)."""
+    recorded = manifest.get("source")
+    return bool(manifest["shards"]) and source_key is not None and recorded is not None and recorded != source_key
+
+
+def _writes(stage: str) -> tuple[str, ...]:
+    """Tables a stage writes (score stages: the scores table's column)."""
+    return OWNS.get(stage, ()) + (("scores",) if _registry()[stage].column else ())
+
+
+SCORE_STAGES: tuple[str, ...] = tuple(n for n, s in _registry().items() if s.column)
+
+
+def _shard_tables(manifest: dict, shard: str) -> list[str]:
+    """The table files a shard should have: its articles and every table its built stages write."""
+    info = manifest["shards"][shard]
+    tables = {"articles"}
+    for stage in info["stages"]:
+        tables.update(_writes(stage))
+    return sorted(t for t in tables if t in SCHEMAS)
+
+
+def _verify_shards(root: Path, manifest: dict, shards: dict) -> list[tuple[str, str]]:
+    """(shard, table) of every file that is missing or whose checksum differs from the manifest's."""
+    faults = []
+    for name in sorted(shards):
+        for table in _shard_tables(manifest, name):
+            if table == "articles":
+                continue  # rewritten by _reconcile when it does not verify
+            if table == "scores" and not any(s in SCORE_STAGES for s in manifest["shards"][name]["stages"]):
+                continue
+            why = verify_file(root, manifest, f"{table}/{name}.parquet")
+            if why is not None:
+                faults.append((name, table))
+                print(f"annotate: {table}/{name}.parquet is {why}: rebuilding it", file=sys.stderr)
+    return faults
+
+
+def _current(root: Path, corpus: Corpus, wanted: list[str], versions: dict, source_key) -> tuple[int, set | None] | None:
+    """(shards, subset ids or None) when the store already holds every article of ``corpus`` with every
+    wanted stage at its version and every file verified; else None. Reads only."""
+    if not (root / MANIFEST).exists():
+        return None
+    try:
+        manifest = _read_manifest(root)
+    except CorpusError:
+        return None
+    subset = _is_subset(manifest, source_key)
+    keys = {article_key(a) for a in corpus.articles}
+    where = {key: name for name, info in manifest["shards"].items() for _, key in info["articles"]}
+    if not keys <= set(where) or (not subset and set(where) != keys):
+        return None
+    if not subset and (manifest.get("corpus", {}).get("sha256") != corpus.sha256 or manifest.get("source") != source_key):
+        return None
+    used = {where[k] for k in keys}
+    for name in used:
+        info = manifest["shards"][name]
+        if any(info["stages"].get(s) != versions[s] for s in wanted):
+            return None
+        for table in _shard_tables(manifest, name):
+            if verify_file(root, manifest, f"{table}/{name}.parquet") is not None:
+                return None
+    if not subset:
+        position = {article_key(a): i for i, a in enumerate(corpus.articles)}
+        by_key = {article_key(a): a for a in corpus.articles}
+        for name in used:
+            info = manifest["shards"][name]
+            frame = articles_rows([by_key[k] for _, k in info["articles"]], [position[k] for _, k in info["articles"]], name)
+            if info.get("articles_hash") != hashlib.sha256(to_parquet_bytes("articles", frame)).hexdigest()[:16]:
+                return None
+    return len(manifest["shards"]), ({a.id for a in corpus.articles} if subset else None)
+
+
+def _reconcile(root: Path, manifest: dict, corpus: Corpus, *, shard_articles: int, shard_words: int,
+               prune: bool = True) -> dict:
+    """Match the corpus to the manifest's shards: drop departed articles (``prune``), shard new ones,
+    refresh articles files. Only files the store itself names (``s00000.parquet``) are ever removed.
 
     Returns the manifest's shard records (updated in place, saved).
     """
@@ -414,52 +611,66 @@ def _reconcile(root: Path, manifest: dict, corpus: Corpus, *, shard_articles: in
     placed: set[str] = set()
     for name in sorted(shards):
         info = shards[name]
+        if not prune:
+            placed.update(key for _, key in info["articles"])
+            continue
         keep = [[aid, key] for aid, key in info["articles"] if key in position and key not in placed]
         if len(keep) < len(info["articles"]):
             gone = {aid for aid, key in info["articles"]} - {aid for aid, _ in keep}
-            _filter_shard(root, name, keep_ids={aid for aid, _ in keep}, n_gone=len(gone))
+            _filter_shard(root, manifest, name, keep_ids={aid for aid, _ in keep}, n_gone=len(gone))
         if not keep:
             del shards[name]
             continue
         info["articles"] = sorted(keep, key=lambda r: position[r[1]])
         placed.update(key for _, key in keep)
     new = [(a, key) for a, key in keyed if key not in placed]
+    # a subset build appends its new articles after every position the store holds
+    offset = 0 if prune else int(manifest.get("positions_end", sum(len(i["articles"]) for i in shards.values())))
+    created = set()
     for chunk in _chunks(new, shard_articles, shard_words):
         name = _shard_name(manifest["next_shard"])
         manifest["next_shard"] += 1
         shards[name] = {"articles": [[a.id, key] for a, key in chunk], "stages": {}}
+        created.add(name)
+    manifest["positions_end"] = (len(keyed) if prune else offset + len(keyed))
     for name, info in shards.items():
+        if not prune and name not in created:  # a subset build never rewrites the store's other shards
+            continue
         arts = [by_key[key] for _, key in info["articles"]]
-        frame = articles_rows(arts, [position[key] for _, key in info["articles"]], name)
+        frame = articles_rows(arts, [position[key] + offset for _, key in info["articles"]], name)
         data = to_parquet_bytes("articles", frame)
         digest = hashlib.sha256(data).hexdigest()[:16]
         info["words"] = int(frame.words.sum())
-        if info.get("articles_hash") != digest or not (root / "articles" / f"{name}.parquet").exists():
-            _write_atomic(root / "articles" / f"{name}.parquet", data)
+        if info.get("articles_hash") != digest or verify_file(root, manifest, f"articles/{name}.parquet") is not None:
+            _write_table(root, manifest, "articles", name, data)
             info["articles_hash"] = digest
     for table in SCHEMAS:
         folder = root / table
         if folder.is_dir() and table != "skipped":
-            for f in folder.glob("*.parquet"):
-                if f.stem not in shards:
+            for f in folder.glob("s*.parquet"):
+                if _SHARD_FILE.match(f.name) and f.stem not in shards:
                     f.unlink()
+                    manifest["files"].pop(f"{table}/{f.name}", None)
     _save_manifest(root, manifest)
     return shards
 
 
-def _filter_shard(root: Path, shard: str, *, keep_ids: set[str], n_gone: int) -> None:
+def _filter_shard(root: Path, manifest: dict, shard: str, *, keep_ids: set[str], n_gone: int) -> None:
     """Rewrite every table file of a shard without the rows of departed articles (no recomputation)."""
     for table in SCHEMAS:
         path = root / table / f"{shard}.parquet"
         if table in ("articles", "skipped") or not path.exists():
             continue
-        frame = pd.read_parquet(path)
         if not keep_ids:
-            path.unlink()
+            _remove_table(root, manifest, table, shard)
             continue
+        if verify_file(root, manifest, f"{table}/{shard}.parquet") is not None:
+            _remove_table(root, manifest, table, shard)  # rebuilt by the verification that follows
+            continue
+        frame = pd.read_parquet(path)
         kept = frame[frame.article_id.isin(keep_ids)].reset_index(drop=True)
         extra = [c for c in kept.columns if c not in SCHEMAS[table].names]
-        _write_atomic(path, to_parquet_bytes(table, kept[SCHEMAS[table].names + extra]))
+        _write_table(root, manifest, table, shard, to_parquet_bytes(table, kept[SCHEMAS[table].names + extra]))
 
 
 class _Bars:
@@ -554,12 +765,26 @@ class Store:
     ``Store(path)`` opens a built store; :func:`open_store` builds (or updates) one first.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, only: set[str] | None = None) -> None:
         self.path = Path(path)
         if not (self.path / MANIFEST).exists():
             raise CorpusError(self.path, None, "not an annotation store (no manifest.json): run python -m analysis annotate")
         self.manifest = _read_manifest(self.path)
+        #: When set, the store is read as the corpus of these article ids only (a subset of what it holds).
+        self.only = set(only) if only is not None else None
         self._cache: dict[str, pd.DataFrame] = {}
+
+    def _read(self, file: Path, columns: list[str] | None) -> pd.DataFrame:
+        """One table file, verified against the manifest's checksum first (StoreFault when it fails)."""
+        rel = file.relative_to(self.path).as_posix()
+        why = verify_file(self.path, self.manifest, rel)
+        if why is not None:
+            raise StoreFault(file, None, f"store file is {why}: run python -m analysis annotate to rebuild it")
+        try:
+            return pd.read_parquet(file, columns=columns)
+        except Exception as exc:  # noqa: BLE001 - Arrow raises many kinds for a damaged file
+            raise StoreFault(file, None, f"store file cannot be read ({type(exc).__name__}: {exc}): "
+                                         "run python -m analysis annotate to rebuild it") from None
 
     @property
     def shards(self) -> list[str]:
@@ -568,7 +793,9 @@ class Store:
     def has(self, stage: str) -> bool:
         """Whether every shard has ``stage`` at the version last built."""
         want = self.manifest.get("built", {}).get(stage)
-        return want is not None and all(i["stages"].get(stage) == want for i in self.manifest["shards"].values())
+        infos = [i for i in self.manifest["shards"].values()
+                 if self.only is None or any(aid in self.only for aid, _ in i["articles"])]
+        return want is not None and all(i["stages"].get(stage) == want for i in infos)
 
     def table(self, name: str, *, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """A whole table, rows in corpus order (article position, then offsets)."""
@@ -580,18 +807,28 @@ class Store:
         schema = SCHEMAS[name]
         if name == "skipped":
             path = self.path / "skipped" / "skipped.parquet"
-            frame = pd.read_parquet(path) if path.exists() else empty_frame("skipped")
+            frame = self._read(path, None) if path.exists() else empty_frame("skipped")
             return frame
         stage = schema.stage
         if stage not in ("articles", "scores") and not self.has(stage):
             raise CorpusError(self.path, None, f"table {name} is not built (stage {stage}): run python -m analysis annotate")
-        files = [self.path / name / f"{s}.parquet" for s in self.shards]
+        shards = self.shards
+        if self.only is not None:
+            mine = {n for n, i in self.manifest["shards"].items() if any(aid in self.only for aid, _ in i["articles"])}
+            shards = [n for n in shards if n in mine]
+        expected = {n for n in shards if name in _shard_tables(self.manifest, n)}
+        files = [self.path / name / f"{s}.parquet" for s in shards]
+        missing = [f for f in files if not f.exists() and f.stem in expected]
+        if missing:
+            raise StoreFault(missing[0], None, "store file is missing: run python -m analysis annotate to rebuild it")
         files = [f for f in files if f.exists()]
         cols = list(columns) if columns else None
         if cols:
             cols = list(dict.fromkeys(["article_id", *(["position"] if name == "articles" else []), *cols]))
-        frames = [pd.read_parquet(f, columns=cols) for f in files]
+        frames = [self._read(f, cols) for f in files]
         frame = pd.concat(frames, ignore_index=True) if frames else empty_frame(name)[cols or slice(None)]
+        if self.only is not None:
+            frame = frame[frame.article_id.isin(self.only)].reset_index(drop=True)
         if name != "articles":
             order = self.positions()
             sort = [k for k in schema.key if k in frame.columns and k != "article_id"]
@@ -687,6 +924,7 @@ def open_store(
         report = build(source, out=root, stages=stages, **kwargs)
         if report.computed_shards:
             print(report.summary(), file=sys.stderr)
+        return Store(root, only=report.subset)
     return Store(root)
 
 

@@ -26,6 +26,10 @@ from analysis.store import open_store
 
 SEED, TARGET, MAX_UNITS, TEST, DEV, SECOND_SHARE = 2026, 3150, 150, 720, 380, 0.27
 PRIMARY_BATCHES, SECOND_BATCHES = 5, 2
+#: Round 2 (more training data, drawn after round 1 was coded and before any frames model was trained
+#: on the full set): the next articles of the same seeded order, all train, until TARGET2 more units;
+#: second coding continues in the same order until SECOND_SHARE of all units is double-coded.
+TARGET2, PRIMARY_BATCHES2, SECOND_BATCHES2 = 2600, 4, 2
 SEED_ARTICLE = "000_98b569404c0edd86"
 
 
@@ -42,6 +46,12 @@ def main() -> None:
             break
         chosen.append(a)
         n += int(per[a])
+    round2, n2 = [], 0
+    for a in order[len(chosen):]:
+        if n2 >= TARGET2:
+            break
+        round2.append(a)
+        n2 += int(per[a])
     split, acc = {}, 0
     for a in chosen:
         acc += int(per[a])
@@ -63,8 +73,24 @@ def main() -> None:
         return out, loads
     prim, ploads = deal(chosen, PRIMARY_BATCHES)
     sec, sloads = deal([a for a in chosen if a in second], SECOND_BATCHES)
-    sample = pd.DataFrame({"article_id": chosen, "units": [int(per[a]) for a in chosen], "split": [split[a] for a in chosen],
-                           "primary_batch": [prim[a] for a in chosen], "second_batch": [sec.get(a, 0) for a in chosen]})
+    second2, acc3 = set(), acc2
+    for a in round2:
+        if acc3 >= SECOND_SHARE * (n + n2):
+            break
+        second2.add(a)
+        acc3 += int(per[a])
+    prim2, ploads2 = deal(round2, PRIMARY_BATCHES2)
+    sec2, sloads2 = deal([a for a in round2 if a in second2], SECOND_BATCHES2)
+    prim.update({a: PRIMARY_BATCHES + b for a, b in prim2.items()})
+    sec.update({a: SECOND_BATCHES + b for a, b in sec2.items()})
+    split.update({a: "train" for a in round2})
+    every = chosen + round2
+    sample = pd.DataFrame({"article_id": every, "round": [1] * len(chosen) + [2] * len(round2),
+                           "units": [int(per[a]) for a in every], "split": [split[a] for a in every],
+                           "primary_batch": [prim[a] for a in every], "second_batch": [sec.get(a, 0) for a in every]})
+    print(f"round 2: {len(round2)} articles, {n2} units; second-coded {acc3 - acc2}; batches {ploads2}, {sloads2}; "
+          f"all: {n + n2} units, {acc3} double-coded ({acc3 / (n + n2):.1%})", file=sys.stderr)
+    chosen = every
     sample.to_csv(paths.FRAMES_CORPUS / "sample.csv", index=False, lineterminator="\n")
     print(f"{len(chosen)} articles, {n} units; split {sample.groupby('split').units.sum().to_dict()}; "
           f"second-coded {acc2} units ({acc2 / n:.1%}); primary batches {ploads}; second batches {sloads}", file=sys.stderr)
@@ -72,8 +98,11 @@ def main() -> None:
     sents = store.table("sentences", columns=["sentence", "start", "end"])
     bodies = store.bodies()
     rows = sheet_units(u[u.article_id.isin(set(chosen))], sents, bodies)
-    for who, col, k in (("primary", "primary_batch", PRIMARY_BATCHES), ("second", "second_batch", SECOND_BATCHES)):
+    for who, col, k in (("primary", "primary_batch", PRIMARY_BATCHES + PRIMARY_BATCHES2),
+                        ("second", "second_batch", SECOND_BATCHES + SECOND_BATCHES2)):
         for b in range(1, k + 1):
+            if (paths.BUILD / "frames-sheets" / f"{who}-{b}" / "coded.csv").exists():
+                continue  # already coded: never overwritten
             ids = set(sample.article_id[sample[col] == b])
             out = paths.BUILD / "frames-sheets" / f"{who}-{b}"
             header = f"kind: frames\nbatch: {who}-{b}\nsample: {len(ids)} articles, seed {SEED}\n\n"
