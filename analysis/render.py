@@ -343,7 +343,6 @@ def explore_widget(articles: Sequence[Article], *, segments: pd.DataFrame, quote
     """An ipywidgets panel: pick an article, a speaker and a term; see the annotated view,
     the speaker's quotes with their scores, and the term's concordance."""
     import ipywidgets as w
-    from IPython.display import display
 
     by_id = articles_by_id(articles)
     speakers = quotes.speaker.dropna().value_counts().index.tolist()
@@ -358,14 +357,17 @@ def explore_widget(articles: Sequence[Article], *, segments: pd.DataFrame, quote
         return frames[name].get(aid, frame.iloc[0:0])
 
     def refresh(*_):
-        out.clear_output()
-        with out:
-            aid = pick_article.value
-            display(show(by_id[aid], segments=part("segments", segments, aid), quotes=part("quotes", quotes, aid),
-                         matches=part("matches", matches, aid), sentences=part("sentences", sentences, aid), score=score))
-            display(quote_scores[quote_scores.speaker == pick_speaker.value])
-            if pick_term.value.strip():
-                display(concordance(pick_term.value.strip()))
+        # The panel's content is set as widget state (append_display_data), not captured with ``with out:``:
+        # capture routes the cell's own output messages through the Output widget, and a headless
+        # executor (nbclient) could then wait forever for the cell to finish (the notebook-05 hang).
+        out.outputs = ()
+        aid = pick_article.value
+        out.append_display_data(show(by_id[aid], segments=part("segments", segments, aid),
+                                     quotes=part("quotes", quotes, aid), matches=part("matches", matches, aid),
+                                     sentences=part("sentences", sentences, aid), score=score))
+        out.append_display_data(quote_scores[quote_scores.speaker == pick_speaker.value])
+        if pick_term.value.strip():
+            out.append_display_data(concordance(pick_term.value.strip()))
 
     for control in (pick_article, pick_speaker, pick_term):
         control.observe(refresh, names="value")

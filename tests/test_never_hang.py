@@ -43,15 +43,13 @@ def test_a_cell_that_raises_is_not_retried(tmp_path):
 
 
 def test_a_widget_cell_finishes_under_the_timeout(tmp_path):
-    """The explorer's pattern (an Output widget filled inside the cell) completes headless."""
+    """The explorer's pattern (an Output widget whose content is set as state) completes headless."""
     nb = _notebook(tmp_path / "widget.ipynb", textwrap.dedent("""
         import ipywidgets as w
-        from IPython.display import display
         out = w.Output()
         def refresh(*_):
-            out.clear_output()
-            with out:
-                display("hello")
+            out.outputs = ()
+            out.append_display_data("hello")
         pick = w.Dropdown(options=["a", "b"])
         pick.observe(refresh, names="value")
         refresh()
