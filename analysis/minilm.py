@@ -212,8 +212,8 @@ def onnx_path(model_dir: str | Path, *, quantize: bool = True, export=None,
     """
     import os
 
-    key = hashlib.sha256((weights_hash(model_dir) + json.dumps(_versions(), sort_keys=True) + _EXPORT_VERSION).encode()
-                         ).hexdigest()[:16]
+    key = hashlib.sha256((weights_hash(model_dir) + json.dumps(_versions(), sort_keys=True) + _EXPORT_VERSION
+                          + QUANTISATION).encode()).hexdigest()[:16]  # the recipe too: a cached file is never reused across recipes
     target = paths.MODEL_CACHE / f"{Path(model_dir).name}-{key}{'-int8' if quantize else ''}.onnx"
     if target.exists():
         return target
