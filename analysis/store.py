@@ -145,12 +145,19 @@ def _read_manifest(root: Path) -> dict:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CorpusError(path, None, f"unreadable store manifest ({exc}): delete the folder and annotate again") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        got = data.get("format") if isinstance(data, dict) else None
-        raise CorpusError(path, None, f"store format {got} is not {FORMAT}: delete the folder and annotate again")
+        raise StoreFault(path, None, f"unreadable store manifest ({exc}): delete the folder and annotate again") from None
+    if not _is_store_manifest(data):
+        raise CorpusError(path, None, "this manifest.json is not an annotation store's (no format and shards): the folder "
+                                      "is not a store; refusing to use it: choose another --out")
+    if data.get("format") != FORMAT:
+        raise CorpusError(path, None, f"store format {data.get('format')} is not {FORMAT}: delete the folder and annotate again")
     data.setdefault("files", {})
     return data
+
+
+def _is_store_manifest(data: object) -> bool:
+    """Whether parsed JSON looks like a store manifest (another program's manifest.json does not)."""
+    return isinstance(data, dict) and "format" in data and isinstance(data.get("shards"), dict)
 
 
 class StoreFault(CorpusError):
@@ -167,12 +174,13 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def _write_atomic(path: Path, data: bytes, store: Path | None = None) -> None:
     """Write ``data`` to ``path`` through a temporary file renamed into place (readers never see half a
-    file); a full disk or a read-only folder is a CorpusError naming the file, and the temporary file
-    is removed."""
+    file); a full disk or a read-only folder is a CorpusError naming the file and the store folder
+    (``store``, default the file's folder), and the temporary file is removed."""
     import errno
 
+    store = path.parent if store is None else store
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -185,20 +193,23 @@ def _write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise CorpusError(path, None, "disk full while writing the store: free some space and run annotate again "
-                                          "(files written so far are complete and recorded; nothing half-written is kept)") from None
+            full = "quota exceeded" if exc.errno == errno.EDQUOT else "the disk is full"
+            raise CorpusError(path, None, f"{full} while writing the annotation store {store}: free some space and run "
+                                          "annotate again (files written so far are complete and recorded; nothing "
+                                          "half-written is kept)") from None
         if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-            raise CorpusError(path, None, f"cannot write the store here ({exc.strerror}): choose another --out") from None
+            raise CorpusError(path, None, f"cannot write the annotation store {store} ({exc.strerror}): "
+                                          "choose another --out") from None
         raise
 
 
 def _save_manifest(root: Path, manifest: dict) -> None:
-    _write_atomic(root / MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode())
+    _write_atomic(root / MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode(), root)
 
 
 def _write_table(root: Path, manifest: dict, table: str, shard: str, data: bytes) -> None:
     """Write one table file and record its checksum in the manifest (saved by the caller)."""
-    _write_atomic(root / table / f"{shard}.parquet", data)
+    _write_atomic(root / table / f"{shard}.parquet", data, root)
     manifest["files"][f"{table}/{shard}.parquet"] = _digest(data)
 
 
@@ -224,34 +235,131 @@ def verify_file(root: Path, manifest: dict, rel: str) -> str | None:
 
 
 def _clean_temporary(root: Path) -> int:
-    """Remove temporary files a killed or failed build left behind (only the store's own patterns)."""
+    """Remove temporary files a killed or failed build left behind (only the store's own patterns).
+    Call it holding the store's lock: a running build's temporary files are its own."""
     n = 0
-    for folder in [root, *[root / t for t in SCHEMAS]]:
-        if folder.is_dir():
-            for f in folder.iterdir():
-                if _TMP_FILE.match(f.name):
-                    with contextlib.suppress(OSError):
-                        f.unlink()
-                        n += 1
+    for f in _temporary_files(root):
+        with contextlib.suppress(OSError):
+            f.unlink()
+            n += 1
     return n
 
 
-#: Seconds a build waits for another build of the same store before giving up (FRAMING_LOCK_TIMEOUT).
-LOCK_TIMEOUT: float = float(os.environ.get("FRAMING_LOCK_TIMEOUT", 3600))
+def _temporary_files(root: Path) -> list[Path]:
+    """Temporary files of the store's own patterns in its folder and table folders."""
+    out = []
+    for folder in [root, *[root / t for t in SCHEMAS]]:
+        with contextlib.suppress(OSError):
+            out.extend(f for f in folder.iterdir() if _TMP_FILE.match(f.name))
+    return out
+
+
+def _clean_idle(root: Path) -> int:
+    """Remove an interrupted build's temporary files from a store that needs no build, when no build
+    holds it (never blocks; a read-only store, or one without temporary files, is not touched)."""
+    if not _temporary_files(root):
+        return 0
+    import fcntl
+
+    try:
+        fh = open(root / ".lock", "a+")
+    except OSError:
+        return 0
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return 0  # a build is running: its temporary files are its own
+        try:
+            return _clean_temporary(root)
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+#: Seconds a build waits for another build of the same store before giving up; the environment
+#: variable FRAMING_LOCK_TIMEOUT, read when a build starts, overrides it.
+LOCK_TIMEOUT: float = 3600.0
+
+
+def _lock_timeout() -> float:
+    raw = os.environ.get("FRAMING_LOCK_TIMEOUT", "").strip()
+    if not raw:
+        return LOCK_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise CorpusError("FRAMING_LOCK_TIMEOUT", None, f"{raw!r} is not a number of seconds (0 or more)")
+    return value
+
+
+def _lock_record() -> str:
+    """What a build writes into the lock file it holds: who it is, for a build that waits on it."""
+    import socket
+
+    return json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": time.strftime("%Y-%m-%d %H:%M:%S"),
+                       "command": " ".join([Path(sys.executable).name, *sys.argv])[:300]}) + "\n"
+
+
+def _flock_pid(fh) -> int | None:
+    """The process holding an exclusive flock on an open file, from /proc/locks (Linux; None elsewhere)."""
+    try:
+        st = os.fstat(fh.fileno())
+        lines = Path("/proc/locks").read_text().splitlines()
+    except OSError:
+        return None
+    dev = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    for line in lines:
+        parts = line.split()
+        if len(parts) >= 6 and parts[1] == "FLOCK" and parts[3] == "WRITE" and parts[5] == dev:
+            with contextlib.suppress(ValueError):
+                return int(parts[4])
+    return None
+
+
+def _process_command(pid: int) -> str | None:
+    with contextlib.suppress(OSError):
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+        return " ".join(a.decode("utf-8", "replace") for a in raw.split(b"\0") if a)[:300] or None
+    return None
+
+
+def _lock_holder(fh) -> tuple[int | None, str]:
+    """(pid, description) of whoever holds the store's lock: the record the holding build wrote, checked
+    against the kernel's lock table where there is one."""
+    record: dict = {}
+    with contextlib.suppress(OSError, ValueError):
+        fh.seek(0)
+        record = json.loads(fh.read() or "{}")
+    if not isinstance(record, dict):
+        record = {}
+    pid = _flock_pid(fh)
+    if pid is not None and record.get("pid") not in (None, pid):
+        record = {}  # a stale record: the kernel names another holder
+    pid = pid if pid is not None else record.get("pid") if isinstance(record.get("pid"), int) else None
+    if pid is None:
+        return None, "another process (it left no record of itself)"
+    command = record.get("command") or _process_command(pid)
+    where = f" on {record['host']}" if record.get("host") else ""
+    since = f", since {record['since']}" if record.get("since") else ""
+    return pid, f"process {pid}{where}" + (f" ({command})" if command else "") + since
 
 
 @contextlib.contextmanager
 def _locked(root: Path, *, timeout: float | None = None):
     """One build at a time per store: a second one waits, at most ``timeout`` seconds (default
-    :data:`LOCK_TIMEOUT`), then raises CorpusError saying another build holds the store."""
+    FRAMING_LOCK_TIMEOUT or :data:`LOCK_TIMEOUT`), then raises CorpusError naming the process that
+    holds the store. The holder records itself (pid, host, command, start) in the lock file."""
     import fcntl
 
-    timeout = LOCK_TIMEOUT if timeout is None else timeout
-    root.mkdir(parents=True, exist_ok=True)
+    timeout = _lock_timeout() if timeout is None else timeout
     try:
+        root.mkdir(parents=True, exist_ok=True)
         fh = open(root / ".lock", "a+")
     except OSError as exc:
-        raise CorpusError(root, None, f"cannot write the store here ({exc.strerror}): choose another --out") from None
+        raise CorpusError(root, None, f"cannot write the annotation store {root} ({exc.strerror}): "
+                                      "choose another --out") from None
     with fh:
         deadline = time.monotonic() + timeout
         while True:
@@ -260,21 +368,46 @@ def _locked(root: Path, *, timeout: float | None = None):
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise CorpusError(root, None, f"another build has held this store for over {timeout:.0f} s "
-                                                  "(FRAMING_LOCK_TIMEOUT): wait for it or stop it") from None
-                time.sleep(0.2)
+                    _, who = _lock_holder(fh)
+                    raise CorpusError(root, None, f"the store is locked by another build: {who}. Waited {timeout:g} s "
+                                                  f"(FRAMING_LOCK_TIMEOUT) for it to release {root / '.lock'}: wait "
+                                                  "for it to finish, or stop it") from None
+                time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+        with contextlib.suppress(OSError):
+            fh.seek(0)
+            fh.truncate()
+            fh.write(_lock_record())
+            fh.flush()
         try:
             yield
         finally:
+            with contextlib.suppress(OSError):
+                fh.seek(0)
+                fh.truncate()
+                fh.flush()
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _check_owned(root: Path) -> None:
-    """Refuse to build in a folder that holds files but is not an annotation store (no manifest)."""
+    """Refuse to build in a folder that holds files but is not an annotation store (no manifest, or a
+    manifest.json that is not a store's), before anything is written there."""
     if root.exists() and not root.is_dir():
         raise CorpusError(root, None, "the store location is a file, not a folder: choose another --out")
-    if root.is_dir() and not (root / MANIFEST).exists():
-        others = [p.name for p in root.iterdir() if p.name != ".lock"]
+    manifest = root / MANIFEST
+    if manifest.is_file():
+        try:
+            foreign = not _is_store_manifest(json.loads(manifest.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            foreign = False  # unreadable: the build's own reading says so (StoreFault)
+        if foreign:
+            raise CorpusError(root, None, f"this folder is not an annotation store (its {MANIFEST} is another "
+                                          "program's): refusing to write into it; choose an empty or new folder")
+    elif manifest.exists():
+        raise CorpusError(root, None, f"this folder is not an annotation store ({MANIFEST} is not a file): "
+                                      "refusing to write into it; choose an empty or new folder")
+    if root.is_dir() and not manifest.exists():
+        # the lock and an interrupted first build's temporary manifest are the store's own
+        others = [p.name for p in root.iterdir() if p.name != ".lock" and not _TMP_FILE.match(p.name)]
         if others:
             raise CorpusError(root, None, f"this folder is not an annotation store (no {MANIFEST}) and is not empty "
                                           f"({len(others)} entries, e.g. {sorted(others)[0]!r}): refusing to write into it; "
@@ -315,6 +448,9 @@ class BuildReport:
     computed_shards: int = 0
     #: Article ids of the corpus when it was a subset of the store's (another source): readers filter to them.
     subset: set[str] | None = None
+    #: Their content keys (:func:`article_key`): ``Store(path, only=report.subset, keys=report.subset_keys)``
+    #: reads this corpus's version of an article the store also holds in another version.
+    subset_keys: set[str] | None = None
     #: (shard, table) of files found missing or corrupted, and rebuilt.
     faults: list[tuple[str, str]] = field(default_factory=list)
     #: Temporary files of an earlier, interrupted build that were removed.
@@ -424,20 +560,39 @@ def build(
     current = _current(root, corpus, wanted, versions, source_key)
     if current is not None:  # nothing to do: no lock, no write (a read-only store is readable)
         report.shards, report.subset = current
+        report.subset_keys = {article_key(a) for a in corpus.articles} if report.subset is not None else None
+        report.cleaned = _clean_idle(root)
         report.stages = {s: StageReport(cached=len(corpus)) for s in wanted}
         report.seconds = time.perf_counter() - t0
         return report
     with _locked(root):
         manifest = _read_manifest(root)
         report.cleaned = _clean_temporary(root)
+        if not (root / MANIFEST).exists():
+            _save_manifest(root, manifest)  # first: a folder this build writes into is known as a store if it is killed
         subset = _is_subset(manifest, source_key)
+        # articles files are rewritten from the corpus by _reconcile; a damaged one is reported as a fault too
+        damaged = [name for name in sorted(manifest["shards"]) if verify_file(root, manifest, f"articles/{name}.parquet")]
         shards = _reconcile(root, manifest, corpus, shard_articles=shard_articles, shard_words=shard_words, prune=not subset)
         if not subset:
             manifest["source"] = source_key
-        faults = _verify_shards(root, manifest, shards)
+        # a subset build rewrites no other shard's articles file: such a shard cannot be annotated by it
+        unusable = {n for n in damaged if n in shards and verify_file(root, manifest, f"articles/{n}.parquet")}
+        faults = [(name, "articles") for name in damaged if name in shards and name not in unusable]
+        for name, _ in faults:
+            print(f"annotate: articles/{name}.parquet was missing or corrupted: rebuilt it", file=sys.stderr)
+        for name in sorted(unusable):
+            print(f"annotate: articles/{name}.parquet is missing or corrupted and this corpus does not hold its "
+                  "articles: annotate the store's own source to rebuild it", file=sys.stderr)
+        faults += _verify_shards(root, manifest, {n: i for n, i in shards.items() if n not in unusable})
+        if not subset and "skipped/skipped.parquet" in manifest["files"] and verify_file(root, manifest, "skipped/skipped.parquet"):
+            faults.append(("skipped", "skipped"))  # rewritten below, as every full build does
+            print("annotate: skipped/skipped.parquet is missing or corrupted: rebuilding it", file=sys.stderr)
         report.faults = faults
         todo: dict[str, list[str]] = {}
         for name, info in shards.items():
+            if name in unusable:
+                continue
             bad_tables = {t for (sh, t) in faults if sh == name}
             need: list[str] = []
             for s in wanted:  # in run order: a stage whose input is recomputed is recomputed too
@@ -461,6 +616,7 @@ def build(
         counts = {n: len(info["articles"]) for n, info in shards.items()}
         ids = {a.id for a in corpus.articles}
         report.subset = ids if subset else None
+        report.subset_keys = {article_key(a) for a in corpus.articles} if subset else None
         for s in wanted:
             report.stages[s].cached = sum(c for n, c in counts.items() if s not in todo.get(n, ()))
         order = sorted(todo, key=lambda n: (-shards[n]["words"], n))  # largest first: less idle time at the end
@@ -504,16 +660,31 @@ def _prepare(todo: dict, settings: Settings, scheduler: str | None) -> None:
             stage.prepare(settings)
 
 
+_GUARD_MESSAGE = ("analysis.store.build was called while a worker process was starting: the script that "
+                  "calls it needs an `if __name__ == \"__main__\":` guard (Python's multiprocessing re-imports "
+                  "the script in every worker), or pass processes=1")
+
+
+def _starting_worker() -> bool:
+    """True in a spawned multiprocessing child that is still importing its parent's main script.
+
+    A spawned child runs the parent's script as ``__mp_main__`` *before* its bootstrap sets
+    ``multiprocessing.parent_process()``; meanwhile ``current_process()._inheriting`` is set (the flag
+    multiprocessing's own bootstrapping check reads). Where that flag does not exist, a known parent
+    stands in for it."""
+    import multiprocessing as mp
+
+    inheriting = getattr(mp.current_process(), "_inheriting", None)
+    starting = bool(inheriting) if inheriting is not None else mp.parent_process() is not None
+    return starting and _importing_main()
+
+
 def _refuse_unguarded_start() -> None:
     """A spawned worker re-imports the parent's script; a script that builds a store at import time
     (no ``if __name__ == "__main__":`` guard) would build again in every worker and wait on the parent's
     lock forever. Raise instead, saying what to do."""
-    import multiprocessing as mp
-
-    if mp.parent_process() is not None and _importing_main():
-        raise RuntimeError("analysis.store.build was called while a worker process was starting: the script that "
-                           "calls it needs an `if __name__ == \"__main__\":` guard (Python's multiprocessing re-imports "
-                           "the script in every worker), or pass processes=1")
+    if _starting_worker():
+        raise RuntimeError(_GUARD_MESSAGE)
 
 
 def _source_key(source) -> list[str] | None:
@@ -587,6 +758,8 @@ def _current(root: Path, corpus: Corpus, wanted: list[str], versions: dict, sour
             if verify_file(root, manifest, f"{table}/{name}.parquet") is not None:
                 return None
     if not subset:
+        if "skipped/skipped.parquet" in manifest.get("files", {}) and verify_file(root, manifest, "skipped/skipped.parquet"):
+            return None
         position = {article_key(a): i for i, a in enumerate(corpus.articles)}
         by_key = {article_key(a): a for a in corpus.articles}
         for name in used:
@@ -710,15 +883,67 @@ def _run(plan: Plan, order: list[str], *, processes: int | None, scheduler: str 
         return
     import multiprocessing as mp
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
 
+    with ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("spawn"), initializer=_init_pool_worker,
+                             initargs=(os.getpid(),)) as pool:
+        try:
+            pending = {pool.submit(run_shard, shard, plan) for shard in order}
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in sorted(done, key=lambda f: f.result().shard):
+                    yield fut.result()
+        except BrokenProcessPool as exc:
+            raise RuntimeError("a worker process of the annotation pool ended abruptly (killed, out of memory, or it "
+                               "failed while starting: see its error above; a script that calls build with processes>1 "
+                               "needs an `if __name__ == \"__main__\":` guard); try processes=1") from exc
+        except BaseException:
+            # an error here (a full disk, Ctrl-C) or the consumer gone: do not compute the shards still queued
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def _init_pool_worker(parent_pid: int) -> None:
+    """Initializer of the pool's worker processes: one thread each (:func:`analysis.stages.init_worker`),
+    and a watch on the build process that started them (:func:`_end_with_parent`)."""
     from .stages import init_worker
 
-    with ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("spawn"), initializer=init_worker) as pool:
-        pending = {pool.submit(run_shard, shard, plan) for shard in order}
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in sorted(done, key=lambda f: f.result().shard):
-                yield fut.result()
+    init_worker()
+    _end_with_parent(parent_pid)
+
+
+def _end_with_parent(parent_pid: int, interval: float = 0.5) -> None:
+    """End this worker process when the build process that started it is gone.
+
+    A pool's workers wait on a queue whose other end they hold themselves, so a build killed with
+    SIGKILL (or by the out-of-memory killer) would leave them running or idle forever. A daemon thread
+    checks every ``interval`` seconds: on POSIX that the parent pid is unchanged (an orphan is re-parented),
+    elsewhere ``multiprocessing.parent_process().is_alive()``; and calls ``os._exit`` when it is not. A no-op
+    where neither can be checked."""
+    import threading
+
+    if os.name == "posix":
+        if os.getppid() != parent_pid:
+            os._exit(70)
+
+        def alive() -> bool:
+            return os.getppid() == parent_pid
+    else:
+        import multiprocessing as mp
+
+        parent = mp.parent_process()
+        if parent is None:
+            return
+
+        def alive() -> bool:
+            return parent.is_alive()
+
+    def watch() -> None:
+        while alive():
+            time.sleep(interval)
+        os._exit(70)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
 
 
 def _run_dask(plan: Plan, order: list[str], scheduler: str):
@@ -765,14 +990,36 @@ class Store:
     ``Store(path)`` opens a built store; :func:`open_store` builds (or updates) one first.
     """
 
-    def __init__(self, path: str | Path, *, only: set[str] | None = None) -> None:
+    def __init__(self, path: str | Path, *, only: set[str] | None = None, keys: set[str] | None = None) -> None:
         self.path = Path(path)
         if not (self.path / MANIFEST).exists():
             raise CorpusError(self.path, None, "not an annotation store (no manifest.json): run python -m analysis annotate")
         self.manifest = _read_manifest(self.path)
         #: When set, the store is read as the corpus of these article ids only (a subset of what it holds).
         self.only = set(only) if only is not None else None
+        #: With ``only``: the content keys (:func:`article_key`) of those articles, which say which version of
+        #: an article to read when the store holds several (an edited article annotated from another source).
+        self.keys = set(keys) if keys is not None else None
         self._cache: dict[str, pd.DataFrame] = {}
+        self._mine = self._select() if self.only is not None else None
+
+    def _select(self) -> dict[str, set[str]]:
+        """{shard: article ids read from it} of a subset: each id from the shard holding its key (``keys``),
+        else from the latest shard holding the id (the version annotated last)."""
+        out: dict[str, set[str]] = {}
+        latest: dict[str, str] = {}
+        for name in sorted(self.manifest["shards"]):
+            for aid, key in self.manifest["shards"][name]["articles"]:
+                if aid not in self.only:
+                    continue
+                if self.keys is not None:
+                    if key in self.keys:
+                        out.setdefault(name, set()).add(aid)
+                else:
+                    latest[aid] = name
+        for aid, name in latest.items():
+            out.setdefault(name, set()).add(aid)
+        return out
 
     def _read(self, file: Path, columns: list[str] | None) -> pd.DataFrame:
         """One table file, verified against the manifest's checksum first (StoreFault when it fails)."""
@@ -793,8 +1040,7 @@ class Store:
     def has(self, stage: str) -> bool:
         """Whether every shard has ``stage`` at the version last built."""
         want = self.manifest.get("built", {}).get(stage)
-        infos = [i for i in self.manifest["shards"].values()
-                 if self.only is None or any(aid in self.only for aid, _ in i["articles"])]
+        infos = [i for n, i in self.manifest["shards"].items() if self._mine is None or n in self._mine]
         return want is not None and all(i["stages"].get(stage) == want for i in infos)
 
     def table(self, name: str, *, columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -807,15 +1053,15 @@ class Store:
         schema = SCHEMAS[name]
         if name == "skipped":
             path = self.path / "skipped" / "skipped.parquet"
-            frame = self._read(path, None) if path.exists() else empty_frame("skipped")
+            recorded = "skipped/skipped.parquet" in self.manifest.get("files", {})
+            frame = self._read(path, None) if path.exists() or recorded else empty_frame("skipped")
             return frame
         stage = schema.stage
         if stage not in ("articles", "scores") and not self.has(stage):
             raise CorpusError(self.path, None, f"table {name} is not built (stage {stage}): run python -m analysis annotate")
         shards = self.shards
-        if self.only is not None:
-            mine = {n for n, i in self.manifest["shards"].items() if any(aid in self.only for aid, _ in i["articles"])}
-            shards = [n for n in shards if n in mine]
+        if self._mine is not None:
+            shards = [n for n in shards if n in self._mine]
         expected = {n for n in shards if name in _shard_tables(self.manifest, n)}
         files = [self.path / name / f"{s}.parquet" for s in shards]
         missing = [f for f in files if not f.exists() and f.stem in expected]
@@ -826,9 +1072,9 @@ class Store:
         if cols:
             cols = list(dict.fromkeys(["article_id", *(["position"] if name == "articles" else []), *cols]))
         frames = [self._read(f, cols) for f in files]
+        if self._mine is not None:
+            frames = [f[f.article_id.isin(self._mine[file.stem])] for f, file in zip(frames, files)]
         frame = pd.concat(frames, ignore_index=True) if frames else empty_frame(name)[cols or slice(None)]
-        if self.only is not None:
-            frame = frame[frame.article_id.isin(self.only)].reset_index(drop=True)
         if name != "articles":
             order = self.positions()
             sort = [k for k in schema.key if k in frame.columns and k != "article_id"]
@@ -924,7 +1170,7 @@ def open_store(
         report = build(source, out=root, stages=stages, **kwargs)
         if report.computed_shards:
             print(report.summary(), file=sys.stderr)
-        return Store(root, only=report.subset)
+        return Store(root, only=report.subset, keys=report.subset_keys)
     return Store(root)
 
 
