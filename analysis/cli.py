@@ -6,7 +6,9 @@ Stable contract (outside checks depend on it):
   updates the annotation store of a corpus (any source :func:`analysis.importers.load_source`
   reads) and prints one summary line on stderr: articles, words, seconds, and per stage
   the seconds and the number of articles computed vs read from the store.
-* ``import SOURCE --out FOLDER`` writes any supported source as article files.
+* ``import SOURCE --out FOLDER [--overwrite]`` writes any supported source as article files; it refuses,
+  before writing anything, to replace an existing file that holds something else (``--overwrite`` allows
+  it; a file that already holds the same article is left as it is and counted as unchanged).
 * ``quotes PATH...`` (any corpus source) or ``quotes --jsonl FILE`` (each line a JSON
   object with "id" and "text"; other fields ignored) writes JSON Lines, one object per
   quote or label: id, start, end, text, kind, speaker, speaker_mention, cue.
@@ -27,7 +29,8 @@ Stable contract (outside checks depend on it):
 Every PATH command reads the corpus's store (building what is missing); ``--jsonl`` input
 is annotated in a temporary store. Offsets are character offsets into the article body
 (or the input "text"). Errors go to stderr with exit status 2; nothing but results is
-printed on stdout.
+printed on stdout. Output options are checked before any work: a ``--out`` or ``--store``
+folder that names an existing file (or lies under one) is an error naming it.
 """
 from __future__ import annotations
 
@@ -40,7 +43,7 @@ from pathlib import Path
 import pandas as pd
 
 from .corpus import MAX_CHARS, Article, CorpusError, check_body, decode_bytes
-from .importers import jsonl_rows
+from .importers import SOURCE_PRESETS, jsonl_rows
 
 QUOTE_KEYS = ("id", "start", "end", "text", "kind", "speaker", "speaker_mention", "cue")
 VOICE_KEYS = ("id", "start", "end", "voice", "kind", "speaker")
@@ -145,6 +148,11 @@ def cmd_voices(args: argparse.Namespace) -> None:
 def cmd_coding_sheet(args: argparse.Namespace) -> None:
     from . import coding
 
+    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
+    if "frames" in kinds:
+        if kinds != ["frames"]:
+            raise ValueError("--kinds frames is its own sheet (units, not quotations): give it alone")
+        return _frames_sheet(args)
     store, _ = _store(args, ("voices", "terms") if "loaded" in args.kinds.split(",") else ("voices",))
     files = coding.export_for_store(store, args.out, n=args.n, seed=args.seed, shown=args.shown,
                                     kinds=[k.strip() for k in args.kinds.split(",") if k.strip()])
@@ -152,9 +160,79 @@ def cmd_coding_sheet(args: argparse.Namespace) -> None:
         print(f"{name}: {path}", file=sys.stderr)
 
 
+def _frames_sheet(args: argparse.Namespace) -> None:
+    """coding-sheet --kinds frames: a seeded sample of articles' units, the codebook as the guide; blank
+    (blind) unless --shown pre-fills the model's frames and primary."""
+    from .coding import sample_articles
+    from .frame_coding import export_sheet, sheet_units
+    from .frames import store_units
+
+    store, _ = _store(args, ("voices", "frames") if args.shown else ("voices",))
+    corpus = store.corpus()
+    chosen = set(sample_articles([a.id for a in corpus], args.n, seed=args.seed))
+    units = store_units(store)
+    units = units[units.article_id.isin(chosen)].reset_index(drop=True)
+    bodies = {a.id: a.body for a in corpus if a.id in chosen}
+    rows = sheet_units(units, store.table("sentences", columns=["sentence", "start", "end"]), bodies)
+    if args.shown:
+        fr = store.table("frames").set_index(["article_id", "start", "end"])
+        keys = list(zip(rows.article_id, rows.start, rows.end))
+        rows["frames"] = ["; ".join(fr.at[k, "frames"]) or "none" if k in fr.index else "" for k in keys]
+        rows["primary"] = [fr.at[k, "primary"] if k in fr.index else "" for k in keys]
+    articles = pd.DataFrame({"article_id": [a.id for a in corpus if a.id in chosen],
+                             "title": [a.title or "" for a in corpus if a.id in chosen],
+                             "text": [a.body for a in corpus if a.id in chosen]})
+    header = (f"<!-- frames coding sheet: {len(articles)} articles (seed {args.seed}), {len(rows)} units; "
+              f"{'pre-filled with the model' if args.shown else 'blank: code blind to any model output'} -->\n\n")
+    for name, path in export_sheet(articles, rows, args.out, header=header).items():
+        print(f"{name}: {path}", file=sys.stderr)
+
+
+def _is_frames_sheet(path: str) -> bool:
+    p = Path(path)
+    if p.suffix.lower() in (".xlsx", ".xlsm"):
+        import openpyxl
+
+        return "units" in openpyxl.load_workbook(p, read_only=True).sheetnames
+    with open(p, encoding="utf-8-sig", newline="") as f:
+        header = f.readline()
+    return "unit_id" in header and "primary" in header
+
+
+def _validate_frames(args: argparse.Namespace) -> None:
+    """validate-coding on frames sheets: the model's frames against each coder (per-dimension P/R/F1,
+    primary accuracy) and, with two or more coders, Krippendorff's alpha per dimension."""
+    from .frame_coding import agreement, read_sheet, scores
+    from .frames import DIMENSIONS, unit_id
+
+    store, _ = _store(args, ("voices", "frames"))
+    bodies = store.bodies()
+    codings = {Path(f).stem if Path(f).name not in ("units.csv", "sheet.xlsx") else Path(f).parent.name: read_sheet(f, bodies)
+               for f in args.coder}
+    fr = store.table("frames")
+    pred = pd.DataFrame({"unit_id": [unit_id(a, s, e) for a, s, e in zip(fr.article_id, fr.start, fr.end)],
+                         "primary": fr.primary.to_numpy(),
+                         **{d: [int(d in list(f)) for f in fr.frames] for d in DIMENSIONS}})
+    out = pd.concat([scores(pred, c).assign(coder=name) for name, c in codings.items()], ignore_index=True)
+    sys.stdout.write(out[["coder", *out.columns.drop("coder")]].round(4).to_csv(index=False))
+    names = list(codings)
+    if len(names) >= 2:
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                agree = agreement(codings[a], codings[b], n_boot=300).assign(coders=f"{a} vs {b}")
+                sys.stdout.write("\n" + agree[["coders", *agree.columns.drop("coders")]].round(4).to_csv(index=False))
+
+
 def cmd_validate_coding(args: argparse.Namespace) -> None:
     from . import coding
 
+    for f in args.coder:
+        coding.check_sheet(f)  # a missing sheet or a folder fails here, before the corpus is annotated
+    frames_sheets = [_is_frames_sheet(f) for f in args.coder]
+    if any(frames_sheets):
+        if not all(frames_sheets):
+            raise ValueError("--coder: frames sheets and quotation sheets cannot be validated together")
+        return _validate_frames(args)
     store, _ = _store(args, ("voices",))
     bodies = store.bodies()
     codings = {}
@@ -181,13 +259,17 @@ def cmd_annotate(args: argparse.Namespace) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> None:
-    from .corpus import write_articles
+    from .corpus import OverwriteError, write_articles
     from .importers import parse_fields, load_source
 
     corpus = load_source(args.source, preset=args.preset, fields=parse_fields(args.fields))
-    written = write_articles(corpus, args.out)
+    try:
+        written = write_articles(corpus, args.out, overwrite=args.overwrite)
+    except OverwriteError as exc:
+        raise OverwriteError(exc.file, exc.files, hint="pass --overwrite") from None
+    unchanged = len(corpus.articles) - len(written)
     print(f"import: {corpus.n_inputs:,} inputs, {len(written):,} articles written to {args.out}, "
-          f"{len(corpus.skipped):,} skipped", file=sys.stderr)
+          + (f"{unchanged:,} unchanged, " if unchanged else "") + f"{len(corpus.skipped):,} skipped", file=sys.stderr)
     for row in corpus.skipped.itertuples():
         where = f"{row.file}:{row.line}" if not pd.isna(row.line) and f":{row.line}" not in str(row.file) else row.file
         print(f"skipped: {where}: {row.reason}", file=sys.stderr)
@@ -207,6 +289,18 @@ def cmd_notebooks(args: argparse.Namespace) -> None:
     for path in run_notebooks(corpus=args.corpus, out=args.out, only=args.only or None, group_by=args.group_by,
                               jobs=args.jobs):
         print(f"executed {path}", file=sys.stderr)
+
+
+def cmd_drift(args: argparse.Namespace) -> int:
+    from . import paths
+    from .drift import compare_figures, report
+
+    folder = Path(args.figures)
+    if not folder.is_dir():
+        raise CorpusError(folder, None, "not a folder of figures (make figures OUT=FOLDER writes one)")
+    comparisons = compare_figures(Path(args.reference) if args.reference else paths.FIGURES, folder)
+    print(report(comparisons))
+    return 0 if all(c.ok for c in comparisons) else 1
 
 
 SCORE_COLUMNS = ("vader", "minilm", "transformer")
@@ -363,7 +457,8 @@ def cmd_validate_loaded(args: argparse.Namespace) -> None:
 
 
 def _source_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--preset", help="JSON records layout (default: detected; e.g. allsides)")
+    p.add_argument("--preset", choices=SOURCE_PRESETS,
+                   help=f"source layout: {', '.join(SOURCE_PRESETS)} (default: detected from JSON records)")
     p.add_argument("--fields", help="JSON field mapping FIELD=KEY,... (e.g. body=content_original,id=ID)")
 
 
@@ -387,6 +482,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="write any supported source as article files (Markdown + front matter)")
     p.add_argument("source", nargs="+", help="CSV/JSONL tables, folders of JSON records, HTML pages, article files")
     p.add_argument("--out", required=True, help="folder for the article files")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace existing article files that differ (default: refuse, writing nothing)")
     _source_options(p)
     p.set_defaults(func=cmd_import)
     p = sub.add_parser("tables", help="print the store's table schemas (Markdown)")
@@ -405,11 +502,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed of the sample (default 0)")
     p.add_argument("--shown", action="store_true", help="pre-fill the items with the tool's answers (default: blank)")
     p.add_argument("--kinds", default="direct,partial,indirect,title,label",
-                   help="kinds to code, comma-separated (direct,partial,indirect,title,label,loaded)")
+                   help="kinds to code, comma-separated (direct,partial,indirect,title,label,loaded), or frames alone "
+                        "(a frames sheet of units, docs/frames-codebook.md as the guide)")
     p.set_defaults(func=cmd_coding_sheet)
     p = sub.add_parser("validate-coding", help="tool vs coded sheets: P/R/F1 per kind, speaker accuracy, Krippendorff's alpha")
     _input_options(p)
-    p.add_argument("--coder", nargs="+", required=True, help="coded sheets (items.csv or sheet.xlsx), one per coder")
+    p.add_argument("--coder", nargs="+", required=True, help="coded sheets (items.csv or sheet.xlsx; frames: units.csv or "
+                   "sheet.xlsx), one per coder")
     p.set_defaults(func=cmd_validate_coding)
     p = sub.add_parser("notebooks", help="execute every notebook headless and write the figures")
     p.add_argument("--corpus", help="a corpus source (default: the shipped corpus)")
@@ -419,6 +518,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--group-by", help="metadata column or time bin (year, quarter, month) to compare (default: outlet "
                    "when there are several, else year)")
     p.set_defaults(func=cmd_notebooks)
+    p = sub.add_parser("drift", help="compare regenerated figures with the reference figures/ (numbers within the "
+                                     "stated tolerances, labels by agreement; exit 1 on drift)")
+    p.add_argument("figures", help="a folder of regenerated figures (e.g. make figures OUT=build/check)")
+    p.add_argument("--reference", help="the reference folder (default: figures/)")
+    p.set_defaults(func=cmd_drift)
     p = sub.add_parser("sentiment", help="sentence sentiment: --jsonl texts, or article sentences with voice")
     _input_options(p)
     p.add_argument("--scorer", choices=["vader", "minilm", "transformer"], help="scorer (default for PATH: vader and minilm)")
@@ -477,7 +581,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", default=str(_shared("babe_mbic")), help="folder with BABE final_labels_SG2.csv")
     p.add_argument("--reference", help="a neutral reference corpus (default: the shipped corpus)")
     p.add_argument("--out", help="where to write (default: models/minilm-joint/calibration.json)")
-    p.set_defaults(func=cmd_calibrate_loaded)
+    p.set_defaults(func=cmd_calibrate_loaded, out_is_file=True)
     p = sub.add_parser("validate-loaded", help="word-level P/R/F1 of the detectors on held-out BABE sentences (CSV)")
     p.add_argument("--data", default=str(_shared("babe_mbic")), help="folder with BABE final_labels_SG2.csv")
     p.add_argument("--fp32", action="store_true", help="also validate the learned detector in PyTorch fp32")
@@ -505,17 +609,43 @@ def _max_chars_option(p: argparse.ArgumentParser) -> None:
                    help=f"refuse article bodies (or --jsonl texts) over N characters (default {MAX_CHARS:,})")
 
 
+def check_output_options(args: argparse.Namespace) -> None:
+    """Refuse, before any work, an ``--out`` or ``--store`` that cannot be written: a folder option naming an
+    existing file or a path under one, a file option (``calibrate-loaded --out``) naming a folder."""
+    for option in ("out", "store"):
+        value = getattr(args, option, None)
+        if value is None:
+            continue
+        path, flag = Path(value), f"--{option}"
+        if option == "out" and getattr(args, "out_is_file", False):
+            if path.is_dir():
+                raise CorpusError(path, None, f"{flag} names a folder; give a file name")
+            folder = path.parent
+        else:
+            if path.exists() and not path.is_dir():
+                raise CorpusError(path, None, f"{flag} names a file, not a folder; give a new or existing folder")
+            folder = path
+        above = next((p for p in (folder, *folder.parents) if p.exists()), None)
+        if above is not None and not above.is_dir():
+            raise CorpusError(path, None, f"{flag} lies under {above}, which is a file, not a folder")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        args.func(args)
+        check_output_options(args)
+        status = args.func(args)
     except (CorpusError, ValueError, FileNotFoundError, RuntimeError) as exc:  # SheetError is a ValueError
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a path that cannot be read or written (permissions, a full disk, ...): no traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted (the store keeps every shard completed so far; run the command again to go on)", file=sys.stderr)
         return 130
-    return 0
+    return status if isinstance(status, int) else 0

@@ -33,6 +33,7 @@ from __future__ import annotations
 import csv
 import random
 import re
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,8 +71,9 @@ class SheetError(ValueError):
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
 FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
-#: Characters XLSX cannot hold (XML 1.0 forbids C0 controls other than tab, line feed, return).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Characters XLSX cannot hold (XML 1.0 forbids C0 controls other than tab, line feed, return, and the
+#: noncharacters U+FFFE, U+FFFF), and DEL.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
 def safe_cell(value):
@@ -89,6 +91,12 @@ def unescape_cell(value: str) -> str:
     """The inverse of :func:`safe_cell` for a read-back cell: a leading ``'`` before a formula
     character (or before another ``'``) is removed; any other text is kept as it is."""
     return value[1:] if len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_START + ("'",)) else value
+
+
+def _blind(text: str) -> str:
+    """``text`` as a sheet holds it: the control characters :func:`safe_cell` replaces become spaces
+    (same length, so an offset into the result is an offset into ``text``)."""
+    return _CONTROL.sub(" ", text)
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -178,7 +186,7 @@ def export_sheet(
         bodies = dict(zip(arts.article_id, arts.text))
         rows = pd.DataFrame({
             "article_id": it.article_id, "kind": it.kind, "text": it.text,
-            "occurrence": [_occurrence(bodies[a], t, s) for a, t, s in zip(it.article_id, it.text, it.start)],
+            "occurrence": [_occurrence(_blind(bodies[a]), _blind(t), s) for a, t, s in zip(it.article_id, it.text, it.start)],
             "speaker": it.speaker, "note": "", "tool_kind": it.kind, "tool_speaker": it.speaker,
             "tool_speaker_mention": it.speaker_mention})
         rows["occurrence"] = rows.occurrence.map(lambda o: "" if o == 1 else str(o))
@@ -187,7 +195,8 @@ def export_sheet(
     guide_text = header + Path(guide).read_text(encoding="utf-8")
     files = {"articles": out / "articles.csv", "items": out / "items.csv", "guide": out / "guide.md", "xlsx": out / "sheet.xlsx"}
     safe_frame(arts).to_csv(files["articles"], index=False, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
-    safe_frame(rows).to_csv(files["items"], index=False, lineterminator="\n")
+    # every cell quoted: a carriage return inside a cell would otherwise end the row for a reader
+    safe_frame(rows).to_csv(files["items"], index=False, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
     files["guide"].write_text(guide_text, encoding="utf-8")
     with pd.ExcelWriter(files["xlsx"], engine="openpyxl") as xl:
         safe_frame(pd.DataFrame({"guide": guide_text.split("\n")})).to_excel(xl, sheet_name="guide", index=False)
@@ -237,6 +246,19 @@ def _cell(v) -> str:
     return str(v)
 
 
+def check_sheet(path: str | Path) -> Path:
+    """``path`` as a coded sheet to read; :class:`SheetError` naming it when it is missing or a folder
+    (the error names the sheet in that folder when there is one)."""
+    path = Path(path)
+    if path.is_dir():
+        inside = [str(path / n) for n in ("items.csv", "units.csv", "sheet.xlsx") if (path / n).is_file()]
+        raise SheetError(path, None, "a folder, not a coded sheet: give " + (" or ".join(inside) if inside else
+                                                                              "a coded items.csv, units.csv or sheet.xlsx"))
+    if not path.is_file():
+        raise SheetError(path, None, "no such file" if not path.exists() else "not a regular file")
+    return path
+
+
 def read_sheet(path: str | Path, bodies: dict[str, str], *, kinds: Sequence[str] = KINDS) -> pd.DataFrame:
     """A coded sheet (``items.csv``, or ``sheet.xlsx``'s ``items`` sheet) as an items table.
 
@@ -244,15 +266,20 @@ def read_sheet(path: str | Path, bodies: dict[str, str], *, kinds: Sequence[str]
     article (the ``occurrence``-th match, 1 when empty; whitespace runs may differ from the body's,
     and straight or curly marks are interchangeable). Raises :class:`SheetError` naming the file
     and row for: a missing column, an unknown article or kind, an empty or unfound text, a bad
-    occurrence, a speaker on a title/label/loaded row. Empty rows are ignored.
+    occurrence, a speaker on a title/label/loaded row, and for a path that is missing, a folder or
+    not a readable CSV or workbook. Empty rows are ignored. Cells are read back through
+    :func:`unescape_cell`, so the export's escapes never shift an offset.
     """
-    path = Path(path)
+    path = check_sheet(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame = pd.read_excel(path, sheet_name="items", dtype=object)
+        try:
+            frame = pd.read_excel(path, sheet_name="items", dtype=object, engine="openpyxl")
+        except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
+            raise SheetError(path, None, f"not a readable XLSX workbook with an 'items' sheet ({exc})") from None
     else:
         try:
             frame = pd.read_csv(path, dtype=object, keep_default_na=False)
-        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
             raise SheetError(path, None, f"not a readable CSV ({exc})") from exc
     missing = [c for c in ("article_id", "kind", "text") if c not in frame.columns]
     if missing:
@@ -299,8 +326,12 @@ _MARK_CLASS = {"'": "['‘’]", "‘": "['‘’]", "’": "['‘’]", '"': '[
 
 def locate(body: str, text: str, occurrence: int = 1) -> tuple[int, int] | None:
     """Offsets of the ``occurrence``-th match of ``text`` in ``body``: exact first, then
-    tolerant of whitespace runs and straight/curly marks. None when not found."""
-    text = text.strip()
+    tolerant of whitespace runs and straight/curly marks. None when not found.
+
+    Control characters a sheet cannot hold (:func:`safe_cell` writes each as a space) match a
+    space, in ``body`` and ``text`` alike, so a text exported from a body with a form feed or a
+    bell character is found at its exact offsets."""
+    body, text = _blind(body), _blind(text).strip()
     i = -1
     for _ in range(occurrence):
         i = body.find(text, i + 1)

@@ -720,13 +720,41 @@ def article_markdown(article: Article) -> str:
     return f"---\n{front}---\n{article.body}"
 
 
-def write_articles(corpus: Corpus | Iterable[Article], folder: str | Path) -> list[Path]:
-    """Write articles as ``<id>.md`` files (e.g. after importing CSV/HTML)."""
+class OverwriteError(CorpusError):
+    """:func:`write_articles` would replace existing files that hold something else (``files``)."""
+
+    def __init__(self, folder: str | Path, files: Sequence[Path], *, hint: str = "pass overwrite=True") -> None:
+        self.files = list(files)
+        n = len(self.files)
+        names = ", ".join(p.name for p in self.files[:3]) + (", …" if n > 3 else "")
+        super().__init__(folder, None, f"{n:,} existing file{'s' if n != 1 else ''} would be overwritten ({names}); "
+                                       f"write to a new folder, or {hint}")
+
+
+def write_articles(corpus: Corpus | Iterable[Article], folder: str | Path, *, overwrite: bool = False) -> list[Path]:
+    """Write articles as ``<id>.md`` files (e.g. after importing CSV/HTML); returns the files written.
+
+    Checked before anything is written: a file that already holds exactly the article is left as
+    it is (and not returned); one that holds anything else is replaced only with ``overwrite=True``,
+    else :class:`OverwriteError` lists them (nothing written). A folder where a file would go is a
+    :class:`CorpusError` either way.
+    """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    out = []
+    todo: list[tuple[Path, bytes]] = []
+    differ: list[Path] = []
     for art in corpus:
         target = folder / f"{art.id}.md"
-        target.write_text(article_markdown(art), encoding="utf-8", newline="")
-        out.append(target)
-    return out
+        data = article_markdown(art).encode("utf-8")
+        if target.is_dir():
+            raise CorpusError(target, None, "a folder where the article file would be written")
+        if target.exists():
+            if target.read_bytes() == data:
+                continue
+            differ.append(target)
+        todo.append((target, data))
+    if differ and not overwrite:
+        raise OverwriteError(folder, differ)
+    folder.mkdir(parents=True, exist_ok=True)
+    for target, data in todo:
+        target.write_bytes(data)
+    return [target for target, _ in todo]

@@ -402,6 +402,8 @@ PRESETS: dict[str, dict] = {
         "signature": (),
     },
 }
+#: What ``preset`` may name in :func:`load_source`: a JSON layout above, or ``wikinews`` (its CSV export).
+SOURCE_PRESETS: tuple[str, ...] = (*PRESETS, "wikinews")
 
 
 def parse_fields(spec: str | None) -> dict[str, str]:
@@ -630,6 +632,8 @@ def load_source(
     ``Corpus.skipped`` instead of raising; ``strict=True`` raises the first. An unknown
     ``preset`` raises ValueError.
     """
+    if preset and preset not in SOURCE_PRESETS:
+        raise ValueError(f"unknown preset {preset!r} (choose from {', '.join(SOURCE_PRESETS)})")
     sources = [path] if isinstance(path, (str, Path)) else list(path)
     if not sources:
         raise CorpusError("<arguments>", None, "no corpus source given")

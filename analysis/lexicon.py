@@ -303,6 +303,17 @@ def content_learned(learned: pd.DataFrame, tokens: pd.DataFrame, *, threshold: f
     return keep[ok].reset_index(drop=True)
 
 
+def detector_family(detector: str, *, learned: str = "minilm-loaded") -> str:
+    """The family of a terms-table ``detector`` value: ``lexicon``, ``scare quote`` or ``learned``.
+
+    A match the learned detector confirms (``lexicon+minilm-loaded``, ``scare quote+minilm-loaded``)
+    stays in the family of the rule that found it, so the lexicon and scare-quote families never
+    depend on the learned model; ``learned`` holds only the learned detector's own words.
+    """
+    first = detector.split("+", 1)[0]
+    return "learned" if first == learned else ("scare quote" if first == "scare quote" else "lexicon")
+
+
 def merge_learned(found: pd.DataFrame, learned: pd.DataFrame, *, name: str = "minilm-loaded") -> pd.DataFrame:
     """Add the learned detector's words (a ``learned_terms`` table) to lexicon/scare matches.
 

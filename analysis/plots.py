@@ -16,6 +16,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from . import paths
+
 #: One palette for voices and kinds across every figure.
 VOICE_COLORS: dict[str, str] = {
     "editorial": "#9e9e9e",
@@ -69,9 +71,10 @@ def save_figure(fig: Figure, name: str, *, out_dir: str | Path, data: pd.DataFra
     """Write ``name``.png/.svg (and .csv of ``data``, .json of ``provenance``) into ``out_dir``.
 
     PNG and SVG carry no dates or software versions, so the bytes are reproducible;
-    the figure is closed afterwards.
+    the figure is closed afterwards. A reference figure made with an optional input that is absent
+    here goes elsewhere (:func:`reference_destination`).
     """
-    out = Path(out_dir)
+    out = reference_destination(Path(out_dir), name, provenance)
     out.mkdir(parents=True, exist_ok=True)
     written = {
         "png": out / f"{name}.png",
@@ -87,6 +90,39 @@ def save_figure(fig: Figure, name: str, *, out_dir: str | Path, data: pd.DataFra
     return written
 
 
+def reference_destination(out_dir: Path, name: str, provenance: dict | None) -> Path:
+    """Where a figure goes: ``out_dir``, unless that is the reference folder (``paths.FIGURES``) and the
+    reference ``name``.json was made with other optional inputs than ``provenance`` records
+    (:data:`analysis.provenance.OPTIONAL_INPUTS`, e.g. without the GPL agency/power lexicon): then
+    ``build/figures/variants/<with|without>-<input>/``, so a machine without that input never writes
+    over the reference (their absence is not drift). Says so on standard output.
+    """
+    import json
+
+    from .provenance import OPTIONAL_INPUTS, optional_inputs_of
+
+    if provenance is None or out_dir.resolve() != paths.FIGURES.resolve():
+        return out_dir
+    ref = out_dir / f"{name}.json"
+    if not ref.exists():
+        return out_dir
+    try:
+        before = optional_inputs_of(json.loads(ref.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return out_dir
+    now = optional_inputs_of(provenance)
+    changed = sorted(k for k in set(before) | set(now) if bool(before.get(k)) != bool(now.get(k)))
+    if not changed:
+        return out_dir
+    variant = "-".join(f"{'with' if now.get(k) else 'without'}-{k}" for k in changed)
+    target = paths.BUILD / "figures" / "variants" / variant
+    what = "; ".join(f"{OPTIONAL_INPUTS[k][0] if k in OPTIONAL_INPUTS else k} is {'present' if now.get(k) else 'absent'} here"
+                     for k in changed)
+    print(f"{name}: the reference was made with other optional inputs ({what}): written to "
+          f"{paths.display_path(target)}, the reference left as it is")
+    return target
+
+
 def save_provenance(record: dict, name: str, *, out_dir: str | Path) -> Path:
     """Write ``name``.json: the provenance record of a figure or table."""
     import json
@@ -98,7 +134,7 @@ def save_provenance(record: dict, name: str, *, out_dir: str | Path) -> Path:
 
 def save_table(data: pd.DataFrame, name: str, *, out_dir: str | Path, provenance: dict | None = None) -> Path:
     """Write a table that has no figure (e.g. a validation table) as ``name``.csv, like save_figure's CSVs."""
-    out = Path(out_dir)
+    out = reference_destination(Path(out_dir), name, provenance)
     out.mkdir(parents=True, exist_ok=True)
     target = out / f"{name}.csv"
     data.to_csv(target, index=False, lineterminator="\n", float_format="%.6g")
@@ -651,4 +687,73 @@ def seed_actor_bars(summary: pd.DataFrame, *, actors: list[str]) -> Figure:
     ax.set_xlabel("mean target score, p(positive) − p(negative)")
     ax.set_title("Seed article: how each voice speaks about Russia/Putin and China/Xi")
     fig.tight_layout()
+    return fig
+
+
+FRAME_SERIES_COLORS: dict[str, str] = {"editorial": "#555555", "quote": "#1f77b4", "(editorial)": "#555555"}
+
+
+def frame_panels(table: pd.DataFrame, *, value: str = "share", series: str = "voice", panel: str = "group",
+                 title: str, xlabel: str = "share of units", max_panels: int = 6, zero: bool = False,
+                 xlim: tuple[float, float] | None = (0, None)) -> Figure:
+    """Small multiples over the 15 frame dimensions (and none): one panel per ``panel`` value (at most
+    ``max_panels``, in table order), dimensions as rows, ``series`` (voices or speakers) as coloured dots
+    with 95% intervals; an estimate without an interval is a cross.
+
+    ``table``: :func:`analysis.frame_compare.frame_shares`, ``frame_gaps`` (``value="gap"``,
+    ``series=None``) or ``speaker_frames`` (``panel=None``, ``series="speaker"``).
+    """
+    use_style()
+    panels = list(dict.fromkeys(table[panel]))[:max_panels] if panel else [None]
+    dims = list(dict.fromkeys(table.frame))
+    keys = list(dict.fromkeys(table[series])) if series else [None]
+    default = ["#1f77b4", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3"]
+    colors = {k: FRAME_SERIES_COLORS.get(k, default[i % len(default)]) for i, k in enumerate(keys)}
+    ncol = min(3, len(panels))
+    nrow = -(-len(panels) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=_size(4.2 * ncol, 0.8 + nrow * (0.5 + 0.19 * len(dims) * max(1, len(keys)) ** 0.5)),
+                             squeeze=False, sharex=True, sharey=True)
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    off = {k: (i - (len(keys) - 1) / 2) * min(0.3, 0.8 / max(1, len(keys))) for i, k in enumerate(keys)}
+    for ax, p in zip(axes.flat, panels):
+        cell = table[table[panel] == p] if panel else table
+        for k in keys:
+            sub = cell[cell[series] == k] if series else cell
+            first = True
+            for r in sub.itertuples():
+                v, lo, hi = getattr(r, value), r.ci_low, r.ci_high
+                if v != v:
+                    continue
+                y = dims.index(r.frame) + off[k]
+                label = (str(k) if first else None) if series else None
+                if lo == lo and hi == hi:
+                    ax.errorbar(v, y, xerr=[[max(0, v - lo)], [max(0, hi - v)]], fmt="o", color=colors[k], ms=3.5, capsize=2,
+                                label=label)
+                else:
+                    ax.plot(v, y, "x", color=colors[k], ms=4, label=label)
+                first = False
+        ax.set_yticks(range(len(dims)), [d.replace("_", " ") for d in dims], fontsize=7)
+        ax.set_ylim(len(dims) - 0.5, -0.5)
+        if p is not None:
+            n = cell.n_articles.max() if "n_articles" in cell else None
+            ax.set_title(_short(str(p), 30) + (f" ({int(n):,} art.)" if n == n and n is not None else ""), fontsize=9)
+        if zero:
+            ax.axvline(0, color="black", lw=0.6)
+        if xlim:
+            ax.set_xlim(*xlim)
+        ax.grid(axis="y", visible=False)
+    for ax in axes[-1]:
+        ax.set_xlabel(xlabel, fontsize=8)
+    handles, labels = [], []
+    for ax in axes.flat:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    if handles:
+        fig.legend(handles, [_short(lab, 24) for lab in labels], loc="upper right", fontsize=8, frameon=False,
+                   ncol=min(4, len(labels)))
+    fig.suptitle(title, x=0.01, ha="left", fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
     return fig

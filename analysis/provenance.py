@@ -58,7 +58,7 @@ def collect(*, notebook: str, store, parameters: dict[str, Any] | None = None, s
         "notebook": notebook,
         "notebook_sha256": files_sha256([nb])[:16] if nb.exists() else None,
         "corpus": {"sha256": corpus.get("sha256"), "articles": corpus.get("articles"), "skipped": corpus.get("skipped")},
-        "store_stages": dict(sorted(store.manifest.get("built", {}).items())),
+        "store_stages": {k: _without_optional(k, v) for k, v in sorted(store.manifest.get("built", {}).items())},
         "lexicon_sha256": files_sha256(paths.LEXICONS.glob("*.csv"))[:16],
         "models": models,
         "scorers": [getattr(s, "provenance", s) for s in scorers],
@@ -67,3 +67,60 @@ def collect(*, notebook: str, store, parameters: dict[str, Any] | None = None, s
         "code_sha256": code_sha256(),
         "packages": package_versions(),
     }
+
+
+def _agency_power_version() -> str | bool:
+    from .connotation import frames_version
+
+    v = frames_version(paths.AGENCY_POWER)
+    return False if v == "none" else f"sha256:{v}"
+
+
+#: Inputs the repository cannot ship (licence): {name: (what it is and how to get it, its version: a
+#: content hash when present, False when absent)}.
+#: A figure made without one records it (:func:`with_inputs`); it is a variant, never drift, and it is
+#: not written over a reference figure made with it (:func:`analysis.plots.save_figure`).
+OPTIONAL_INPUTS: dict[str, tuple[str, Any]] = {
+    "agency_power_lexicon": ("the GPL-3.0 agency/power verb lexicon (Sap et al. 2017; README, 'Licences': "
+                             "FRAMING_AGENCY_POWER or ../shared/data/agency_power_sap2017)",
+                             lambda: _agency_power_version()),
+    "vader_groundtruth": ("the VADER ground-truth ratings (Hutto & Gilbert 2014; ../shared/data/vader_groundtruth, "
+                          "FRAMING_SHARED_DATA): the NYT editorials that validate the scorers and set their neutral bands",
+                          lambda: _dataset_version("vader_groundtruth")),
+}
+
+
+def _dataset_version(name: str) -> str | bool:
+    """A shared dataset's version: the hash of its SOURCE.md and file names and sizes (False when absent)."""
+    folder = paths.shared_dataset(name)
+    if not folder.exists():
+        return False
+    h = hashlib.sha256()
+    for f in sorted(p for p in folder.rglob("*") if p.is_file()):
+        h.update(f"{f.relative_to(folder)}\0{f.stat().st_size}\0".encode())
+    source = folder / "SOURCE.md"
+    if source.exists():
+        h.update(source.read_bytes())
+    return f"sha256:{h.hexdigest()[:12]}"
+
+
+def _without_optional(stage: str, version: str) -> str:
+    """A stage version without the part that names an optional input (the actors stage's agency/power
+    lexicon hash): the figures that read that input record it themselves (:func:`with_inputs`), so a
+    machine without it changes only those figures' records."""
+    import re
+
+    return re.sub(r"\|frames-[^|]*", "", version) if stage == "actors" and isinstance(version, str) else version
+
+
+def with_inputs(record: dict[str, Any], *names: str) -> dict[str, Any]:
+    """A copy of a provenance record that also records the optional inputs ``names``
+    (:data:`OPTIONAL_INPUTS`) of a figure that reads them: a content hash when present, False when
+    absent. KeyError for an unknown name."""
+    return {**record, "optional_inputs": {**record.get("optional_inputs", {}),
+                                          **{n: OPTIONAL_INPUTS[n][1]() for n in names}}}
+
+
+def optional_inputs_of(record: dict[str, Any]) -> dict[str, bool]:
+    """{name: present} of the optional inputs a provenance record (a figure's .json) says it read."""
+    return {k: bool(v) for k, v in (record.get("optional_inputs") or {}).items()}

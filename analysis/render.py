@@ -11,10 +11,14 @@ filters (a small inline script over JSON data, read only as text).
 
 :func:`article_html` returns one page; :func:`write_site` writes one page per
 article plus an index; :func:`show` displays an article inline in JupyterLab.
+:func:`page_name` names an article's page: ``<id>.html``, escaped so that it can never be one
+of the site's own files (:data:`RESERVED_PAGES`, e.g. an article whose id is ``index``).
 """
 from __future__ import annotations
 
+import hashlib
 import html
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -170,6 +174,42 @@ def _legend(colors: dict[str, str], marks: pd.DataFrame, score: str | None) -> s
             f'<div><b>Loaded terms</b> (double underline) {"".join(cat_keys) or "none"}</div><div>{strip}</div></div>')
 
 
+#: The site's own files in a :func:`write_site` folder; no article page takes one of these names.
+RESERVED_PAGES: frozenset[str] = frozenset({"index.html"})
+#: A page name used as it is: the article-id alphabet (``analysis.corpus``), starting with a letter or digit.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
+
+
+def page_name(article_id: str) -> str:
+    """The file name of an article's page in a site folder: ``<id>.html`` for an ordinary id.
+
+    Escaped, deterministically, so it can never be one of :data:`RESERVED_PAGES` (in any case, for
+    file systems that ignore it) nor a path outside the folder: a reserved name gets a leading
+    ``_`` (``index`` -> ``_index.html``), and an id outside the article-id alphabet (possible only
+    for articles built in code) becomes ``_`` + a slug + ``-`` + a hash of the id. Article ids
+    start with a letter or digit, so an escaped name is never another article's plain name.
+    """
+    if not _PLAIN_NAME.fullmatch(article_id):
+        slug = re.sub(r"[^A-Za-z0-9_.\-]+", "_", article_id)[:80]
+        return f"_{slug}-{hashlib.sha256(article_id.encode('utf-8', 'surrogatepass')).hexdigest()[:12]}.html"
+    name = f"{article_id}.html"
+    return f"_{name}" if name.lower() in RESERVED_PAGES else name
+
+
+def page_names(article_ids: Iterable[str]) -> dict[str, str]:
+    """:func:`page_name` of each id, made unique for file systems that ignore case: an id whose page
+    name equals an earlier one's but for case (``Gaza`` after ``gaza``) gets ``_<id>-<hash>.html``."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for aid in article_ids:
+        name = page_name(aid)
+        if name.lower() in taken:
+            name = f"_{name[:-5]}-{hashlib.sha256(aid.encode('utf-8', 'surrogatepass')).hexdigest()[:12]}.html"
+        taken.add(name.lower())
+        out[aid] = name
+    return out
+
+
 def _by_article(frame: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
     if frame is None:
         return {}
@@ -188,7 +228,8 @@ def write_site(
     groups: pd.Series | None = None,
     speaker_names: dict[str, str] | None = None,
 ) -> list[Path]:
-    """One page per article plus ``index.html`` (search and filters); returns the paths written.
+    """One page per article (named by :func:`page_names`) plus ``index.html`` (search and filters),
+    which links every page by that name; returns the paths written.
 
     ``groups``: article_id -> group (a filter on the index); ``speaker_names``: per-article
     speaker -> corpus-wide name (:func:`analysis.speakers.corpus_speaker_names`), so the speaker
@@ -200,8 +241,9 @@ def write_site(
     empty_q = quotes.iloc[0:0]
     written = []
     records = []
+    names = page_names(a.id for a in articles)
     for art in articles:
-        page = out / f"{art.id}.html"
+        page = out / names[art.id]
         aq = qs.get(art.id, empty_q)
         page.write_text(article_html(art, segments=segs.get(art.id, segments.iloc[0:0]), quotes=aq,
                                      matches=ms.get(art.id) if matches is not None else None,

@@ -527,12 +527,16 @@ def group_density(terms: pd.DataFrame, words: pd.DataFrame, groups: pd.Series, b
     """Loaded terms per 1,000 words by group, voice and detector family, with cluster-bootstrap 95% intervals.
 
     ``terms``: the store's ``terms`` table; ``words``: :func:`segment_words`. Families: ``lexicon``
-    (every lexicon category), ``scare quote``, ``learned`` (the learned detector's own words; a lexicon
-    match it confirms counts as lexicon), and each lexicon category. Columns: group, voice, family,
-    n_terms, n_words, n_articles, per_1000_words, ci_low, ci_high.
+    (every lexicon category), ``scare quote``, ``learned`` (the learned detector's own words; a
+    lexicon or scare-quote match it confirms stays in its own family, so only ``learned`` depends on
+    the model: :func:`analysis.lexicon.detector_family`), and each lexicon category. Columns: group,
+    voice, family, n_terms, n_words, n_articles, per_1000_words, ci_low, ci_high.
     """
+    from .lexicon import detector_family
+
     t = terms.copy()
-    t["family"] = t.detector.map(lambda d: "scare quote" if d == "scare quote" else ("learned" if d == "minilm-loaded" else "lexicon"))
+
+    t["family"] = t.detector.map(detector_family)
     gvec = _groups_of(boot, groups)
     rows = []
     families = [("lexicon", t.family == "lexicon"), ("scare quote", t.family == "scare quote"), ("learned", t.family == "learned")]
@@ -584,8 +588,9 @@ def gap_model(sentences: pd.DataFrame, score: str, groups: pd.Series, articles: 
     editorial mean (so sentences never count as independent). With at least ``min_outlets``
     outlets, a linear mixed model (statsmodels MixedLM, REML) ``gap ~ 0 + C(group)`` with a
     random intercept per outlet estimates each group's gap; with fewer, ordinary least squares
-    with cluster-robust (by outlet when there are several, else heteroskedasticity-robust HC1)
-    standard errors. Columns: group, scorer, model, n_articles, n_outlets, gap, se, ci_low, ci_high, p_value.
+    with heteroskedasticity-robust (HC1) standard errors over articles: cluster-robust errors
+    need many clusters (Cameron & Miller 2015) and from one outlet they are 0 up to rounding. A group
+    with one article has a gap and no standard error (se, interval and p are NaN). Columns: group, scorer, model, n_articles, n_outlets, gap, se, ci_low, ci_high, p_value.
     """
     import numpy as np
     import statsmodels.formula.api as smf
@@ -612,19 +617,23 @@ def gap_model(sentences: pd.DataFrame, score: str, groups: pd.Series, articles: 
             fit = smf.mixedlm("gap ~ 0 + C(group)", gaps, groups=gaps["outlet"]).fit(reml=True)
             model = "MixedLM, random intercept per outlet"
         else:
-            ols = smf.ols("gap ~ 0 + C(group)", gaps)
-            fit = (ols.fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(gaps.outlet)[0]}) if n_out > 1
-                   else ols.fit(cov_type="HC1"))
-            model = "OLS, " + ("cluster-robust SE by outlet" if n_out > 1 else "HC1 robust SE")
+            # too few outlets to cluster on: a cluster-robust SE from a handful of clusters is biased towards
+            # 0 (with one outlet in a group it is 0 up to rounding, ~1e-16), so articles are the units and
+            # outlets strata, as in ClusterBootstrap
+            fit = smf.ols("gap ~ 0 + C(group)", gaps).fit(cov_type="HC1")
+            model = f"OLS, HC1 robust SE (articles; {n_out} outlet{'s' if n_out != 1 else ''}, too few to cluster)"
     ci = fit.conf_int()
     for g in names:
         key = f"C(group)[{g}]"
         if key not in fit.params:
             continue
         sub = gaps[gaps.group == g]
+        # one article gives a gap but no error: its residual is 0 by construction (the SE would read 0, p 0)
+        defined = len(sub) >= 2 and np.isfinite(fit.bse[key])
         rows.append({"group": g, "scorer": score, "model": model, "n_articles": len(sub), "n_outlets": sub.outlet.nunique(),
-                     "gap": float(fit.params[key]), "se": float(fit.bse[key]), "ci_low": float(ci.loc[key, 0]),
-                     "ci_high": float(ci.loc[key, 1]), "p_value": float(fit.pvalues[key]) if np.isfinite(fit.pvalues[key]) else np.nan})
+                     "gap": float(fit.params[key]), "se": float(fit.bse[key]) if defined else np.nan,
+                     "ci_low": float(ci.loc[key, 0]) if defined else np.nan, "ci_high": float(ci.loc[key, 1]) if defined else np.nan,
+                     "p_value": float(fit.pvalues[key]) if defined and np.isfinite(fit.pvalues[key]) else np.nan})
     return pd.DataFrame(rows, columns=["group", "scorer", "model", "n_articles", "n_outlets", "gap", "se", "ci_low", "ci_high",
                                        "p_value"])
 

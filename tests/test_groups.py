@@ -90,6 +90,25 @@ def test_sentiment_gap_and_model():
     assert model.loc["right", "p_value"] > 0.01 and model.loc["left", "n_articles"] == 30
 
 
+def test_gap_model_with_one_outlet_reports_a_real_error_and_none_for_one_article():
+    rng = np.random.default_rng(7)
+    rows, arts = [], []
+    for a in range(41):
+        group = "2019" if a < 20 else ("2020" if a < 40 else "2022")
+        arts.append({"article_id": f"a{a}", "outlet": "Wikinews", "group": group})
+        for s in range(4):
+            rows.append({"article_id": f"a{a}", "voice": "quote", "s": 0.1 + rng.normal(0, 0.2)})
+            rows.append({"article_id": f"a{a}", "voice": "editorial", "s": rng.normal(0, 0.2)})
+    sents, arts = pd.DataFrame(rows), pd.DataFrame(arts)
+    groups = pd.Series(arts.group.to_numpy(), index=arts.article_id)
+    model = gap_model(sents, "s", groups, arts).set_index("group")
+    # one outlet: a cluster-robust SE would be 0 up to rounding; articles carry the error instead
+    assert model.loc["2019", "model"].startswith("OLS, HC1") and 0.02 < model.loc["2019", "se"] < 0.2
+    assert model.loc["2019", "ci_low"] < model.loc["2019", "gap"] < model.loc["2019", "ci_high"]
+    one = model.loc["2022"]
+    assert one.n_articles == 1 and np.isfinite(one.gap) and np.isnan(one.se) and np.isnan(one.p_value) and np.isnan(one.ci_low)
+
+
 def test_speakers_unified_across_articles():
     pairs = pd.DataFrame({"speaker": ["Xi", "Xi Jinping", "President Xi Jinping", "Putin", "Vladimir Putin", "Biden",
                                       "Joe Biden", "Hunter Biden", "critics", "Critics"],
