@@ -518,6 +518,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--group-by", help="metadata column or time bin (year, quarter, month) to compare (default: outlet "
                    "when there are several, else year)")
     p.set_defaults(func=cmd_notebooks)
+    from .frame_cli import add_commands as add_frame_commands
+
+    add_frame_commands(sub)
     p = sub.add_parser("drift", help="compare regenerated figures with the reference figures/ (numbers within the "
                                      "stated tolerances, labels by agreement; exit 1 on drift)")
     p.add_argument("figures", help="a folder of regenerated figures (e.g. make figures OUT=build/check)")

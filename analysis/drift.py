@@ -301,8 +301,8 @@ def compare_figures(reference: str | Path, regenerated: str | Path, *, exact: To
             continue
         rec_r, rec_n = _record(ref) or {}, _record(new) or {}
         opt_r, opt_n = optional_inputs_of(rec_r), optional_inputs_of(rec_n)
-        if opt_r != opt_n:
-            changed = sorted(k for k in set(opt_r) | set(opt_n) if opt_r.get(k) != opt_n.get(k))
+        changed = sorted(k for k in set(opt_r) & set(opt_n) if opt_r[k] != opt_n[k])
+        if changed:
             out.append(Comparison(name, "not compared", "made with other optional inputs: " + ", ".join(
                 f"{k} {'present' if opt_r.get(k) else 'absent'} in the reference, {'present' if opt_n.get(k) else 'absent'} here"
                 for k in changed)))

@@ -275,7 +275,15 @@ def as_sheet_rows(sheet: pd.DataFrame, only: Sequence[str] | None = None) -> pd.
 
 #: Files of the coded corpus under ``corpus/frames`` (see its README.md, the data card).
 CORPUS_FILES: dict[str, str] = {"coder1": "coder1.csv", "coder2": "coder2.csv", "adjudication": "adjudication.csv",
-                                "sample": "sample.csv"}
+                                "sample": "sample.csv", "round2": "round2", "agreement": "agreement.json"}
+#: Where each gold unit's code comes from (the ``source`` column of the gold table).
+GOLD_SOURCES: dict[str, str] = {
+    "single": "coded by the primary coder only",
+    "agreed": "double-coded, both coders gave the same frames and primary (the primary coder's row, evidence included)",
+    "adjudicated": "double-coded round 1, coders disagreed, the adjudicator's code",
+    "primary-disagreed": "double-coded round 2 (train split only), coders disagreed, not adjudicated: the primary "
+                         "coder's code",
+}
 
 
 def corpus_bodies(folder: str | Path | None = None) -> dict[str, str]:
@@ -286,29 +294,128 @@ def corpus_bodies(folder: str | Path | None = None) -> dict[str, str]:
     return {a.id: a.body for a in load_source(paths.ARTICLES).articles if a.id in ids}
 
 
-def read_corpus(folder: str | Path | None = None, bodies: dict[str, str] | None = None) -> dict[str, pd.DataFrame]:
-    """The shipped coded corpus: {"coder1", "coder2", "adjudication": codes tables; "sample": the sample
-    table (article_id, units, split, primary_batch, second_batch); "gold": the gold table}.
+def _round2(folder: Path, who: str, bodies: dict[str, str]) -> pd.DataFrame:
+    """The round-2 sheets of one coder (``round2/primary-*.csv`` or ``round2/second-*.csv``), in batch order."""
+    files = sorted((folder / CORPUS_FILES["round2"]).glob(f"{who}-*.csv"), key=lambda f: int(f.stem.split("-")[-1]))
+    frames = [read_sheet(f, bodies) for f in files]
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CODES_COLUMNS)
+    dup = out.unit_id.duplicated()
+    if dup.any():
+        raise ValueError(f"round 2: unit {out.unit_id[dup].iloc[0]} is in two {who} sheets")
+    return out
 
-    Gold (one row per coded unit; the codes-table columns plus ``split`` (train | dev | test) and
-    ``source``): coder 1's code where only coder 1 coded the unit (``single``), the shared code where
-    both coders agree on frames and primary (``agreed``), the adjudicator's elsewhere (``adjudicated``).
-    Raises :class:`SheetError` for a bad sheet row, ValueError for a disagreement left unadjudicated.
+
+def read_corpus(folder: str | Path | None = None, bodies: dict[str, str] | None = None) -> dict[str, pd.DataFrame]:
+    """The shipped coded corpus.
+
+    Returns {"coder1", "coder2", "adjudication": round 1 codes tables (primary coder, second coder,
+    adjudicated disagreements); "primary2", "second2": round 2 codes tables (``round2/primary-*.csv``,
+    ``round2/second-*.csv``); "sample": the sample table (article_id, round, units, split,
+    primary_batch, second_batch); "gold": the gold table}.
+
+    Gold (one row per coded unit; the codes-table columns plus ``split`` (train | dev | test),
+    ``round`` (1 | 2) and ``source``, :data:`GOLD_SOURCES`): the primary coder's code where only
+    they coded the unit (``single``); the shared code where both coders agree on frames and primary
+    (``agreed``); for round-1 disagreements the adjudicator's (``adjudicated``); round-2
+    disagreements (all in the train split) are not adjudicated: the primary coder's code
+    (``primary-disagreed``). Raises :class:`SheetError` for a bad sheet row; ValueError for a round-1
+    disagreement left unadjudicated, a second-coded unit the primary coder did not code, or a coded
+    unit whose article is not in the sample (naming them).
     """
     folder = Path(folder or paths.FRAMES_CORPUS)
     bodies = bodies if bodies is not None else corpus_bodies(folder)
     c1 = read_sheet(folder / CORPUS_FILES["coder1"], bodies)
     c2 = read_sheet(folder / CORPUS_FILES["coder2"], bodies)
     adj = read_sheet(folder / CORPUS_FILES["adjudication"], bodies)
+    p2, s2 = _round2(folder, "primary", bodies), _round2(folder, "second", bodies)
     sample = pd.read_csv(folder / CORPUS_FILES["sample"], dtype={"article_id": str})
+    for first, second, name in ((c1, c2, "round 1"), (p2, s2, "round 2")):
+        orphan = sorted(set(second.unit_id) - set(first.unit_id))
+        if orphan:
+            raise ValueError(f"{name}: {len(orphan)} second-coded units the primary coder did not code, e.g. {orphan[0]}")
+    overlap = sorted(set(c1.unit_id) & set(p2.unit_id))
+    if overlap:
+        raise ValueError(f"{len(overlap)} units coded in both rounds, e.g. {overlap[0]}")
     both = adjudicated(c1[c1.unit_id.isin(set(c2.unit_id))], c2, adj)
     decided = set(adj.unit_id) & set(both.unit_id)
     both = both.assign(source=["adjudicated" if u in decided else "agreed" for u in both.unit_id])
     single = c1[~c1.unit_id.isin(set(c2.unit_id))].assign(source="single")
-    gold = pd.concat([single, both], ignore_index=True)
+    m2 = p2.merge(s2[["unit_id", "frames", "primary"]], on="unit_id", how="left", suffixes=("", "_b"))
+    second_coded = m2.primary_b.notna().to_numpy()
+    same = second_coded & (m2.frames == m2.frames_b).to_numpy() & (m2.primary == m2.primary_b).to_numpy()
+    round2 = p2.assign(source=np.where(~second_coded, "single", np.where(same, "agreed", "primary-disagreed")))
+    gold = pd.concat([single.assign(round=1), both.assign(round=1), round2.assign(round=2)], ignore_index=True)
     split = dict(zip(sample.article_id, sample.split))
     gold["split"] = gold.article_id.map(split)
     if gold.split.isna().any():
-        raise ValueError(f"coded units outside the sample: {sorted(set(gold.article_id[gold.split.isna()]))[:3]}")
+        outside = sorted(set(gold.article_id[gold.split.isna()]))
+        raise ValueError(f"coded units of {len(outside)} articles outside the sample, e.g. {outside[:3]}")
+    rounds = dict(zip(sample.article_id, sample["round"]))
+    wrong = gold.article_id.map(rounds) != gold["round"]
+    if wrong.any():
+        raise ValueError(f"units coded in a round their article is not sampled in, e.g. {gold.unit_id[wrong].iloc[0]}")
+    bad = (gold.source == "primary-disagreed") & (gold.split != "train")
+    if bad.any():
+        raise ValueError(f"unadjudicated disagreements outside the train split, e.g. {gold.unit_id[bad].iloc[0]}")
     gold = gold.sort_values(["article_id", "start"], kind="stable").reset_index(drop=True)
-    return {"coder1": c1, "coder2": c2, "adjudication": adj, "sample": sample, "gold": gold}
+    return {"coder1": c1, "coder2": c2, "adjudication": adj, "primary2": p2, "second2": s2, "sample": sample,
+            "gold": gold}
+
+
+def corpus_agreement(corpus: dict[str, pd.DataFrame] | None = None, *, n_boot: int = 300, seed: int = 0) -> dict:
+    """Krippendorff's alpha of the shipped corpus's double-coded units, per round and both rounds pooled.
+
+    {"round 1": agreement(coder1, coder2), "round 2": agreement(primary2, second2), "all": the two
+    pooled} (:func:`agreement`, ``n_boot`` article-bootstrap resamples seeded with ``seed``), each as a
+    list of rows rounded to 4 decimals: what ``corpus/frames/agreement.json`` holds and the data card quotes.
+    """
+    c = corpus if corpus is not None else read_corpus()
+    pairs = {"round 1": (c["coder1"], c["coder2"]), "round 2": (c["primary2"], c["second2"]),
+             "all": (pd.concat([c["coder1"], c["primary2"]], ignore_index=True),
+                     pd.concat([c["coder2"], c["second2"]], ignore_index=True))}
+    out = {}
+    for name, (a, b) in pairs.items():
+        table = agreement(a, b, n_boot=n_boot, seed=seed)
+        out[name] = [{k: (None if isinstance(v, float) and np.isnan(v) else (round(float(v), 4) if isinstance(v, float) else v))
+                      for k, v in rec.items()} for rec in table.to_dict("records")]
+    return {"n_boot": n_boot, "seed": seed, "rounds": out}
+
+
+def gold_counts(gold: pd.DataFrame) -> pd.DataFrame:
+    """Gold units per split and per dimension (rows: dimensions, then ``any frame`` and ``units``; columns
+    train, dev, test, all)."""
+    splits = ["train", "dev", "test"]
+    rows = {d: [int(gold[d][gold.split == s].sum()) for s in splits] for d in DIMENSIONS}
+    rows["any frame"] = [int((gold.primary[gold.split == s] != NONE).sum()) for s in splits]
+    rows["units"] = [int((gold.split == s).sum()) for s in splits]
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=splits)
+    out["all"] = out.sum(axis=1)
+    return out
+
+
+def counts_markdown(gold: pd.DataFrame) -> str:
+    """:func:`gold_counts` as the data card's Markdown table."""
+    counts = gold_counts(gold)
+    lines = ["| dimension | train | dev | test | all |", "|---|---|---|---|---|"]
+    lines += [f"| {name} | {r['train']} | {r['dev']} | {r['test']} | {r['all']} |" for name, r in counts.iterrows()]
+    return "\n".join(lines)
+
+
+def agreement_markdown(record: dict) -> str:
+    """:func:`corpus_agreement`'s record as the data card's Markdown table (alpha [95 % interval] per round)."""
+    rounds = list(record["rounds"])
+    by = {r: {row["dimension"]: row for row in record["rounds"][r]} for r in rounds}
+
+    def cell(row: dict) -> str:
+        if row["alpha"] is None:
+            return "– (no positives)"
+        ci = f" [{row['low']:.2f}, {row['high']:.2f}]" if row["low"] is not None and row["low"] != row["high"] else ""
+        return f"{row['alpha']:.2f}{ci} ({row['positives_a']}/{row['positives_b']})"
+
+    lines = ["| dimension | " + " | ".join(f"α {r}" for r in rounds) + " |", "|---" * (len(rounds) + 1) + "|"]
+    for dim in by[rounds[0]]:
+        lines.append(f"| {dim} | " + " | ".join(cell(by[r][dim]) for r in rounds) + " |")
+    first = by[rounds[0]][next(iter(by[rounds[0]]))]
+    lines.append("| units (articles) | " + " | ".join(
+        f"{by[r][first['dimension']]['n_units']} ({by[r][first['dimension']]['n_articles']})" for r in rounds) + " |")
+    return "\n".join(lines)

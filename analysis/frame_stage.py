@@ -104,6 +104,6 @@ def _compute(ctx) -> dict:
 
 register(Stage("frames", "the frames model on every unit: 15 dimension probabilities, primary frame, evidence",
                ("sentences", "voices"), ("frames",), _version, compute=_compute, prepare=_prepare,
-               tables=(FRAMES_SCHEMA,), default=False))  # default once the trained model ships
+               tables=(FRAMES_SCHEMA,)))
 
 __all__ = ["FRAMES_SCHEMA", "frames_table", "predict_units", "store_units", "paths"]

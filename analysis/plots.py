@@ -111,7 +111,8 @@ def reference_destination(out_dir: Path, name: str, provenance: dict | None) -> 
     except (OSError, ValueError):
         return out_dir
     now = optional_inputs_of(provenance)
-    changed = sorted(k for k in set(before) | set(now) if bool(before.get(k)) != bool(now.get(k)))
+    # only inputs both records name: a reference that does not record an input says nothing about it
+    changed = sorted(k for k in set(before) & set(now) if bool(before[k]) != bool(now[k]))
     if not changed:
         return out_dir
     variant = "-".join(f"{'with' if now.get(k) else 'without'}-{k}" for k in changed)

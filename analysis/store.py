@@ -521,6 +521,7 @@ def build(
     max_chars: int | None = None,
     aliases: str | Path | None = None,
     agency_power: str | Path | None = None,
+    frame_model_dir: str | Path | None = None,
 ) -> BuildReport:
     """Build or update the store of a corpus; return what was done.
 
@@ -534,7 +535,8 @@ def build(
     loaded-word detector (needs the minilm stage). ``max_chars``: the size cap of one article body
     (default :data:`analysis.corpus.MAX_CHARS`; larger bodies are refused). ``aliases``: the actors' alias
     table (default ``corpus/actors/aliases.csv``); ``agency_power``: the Sap et al. (2017) verb lexicon
-    (default ``paths.AGENCY_POWER``; absent: the agency and power columns stay empty). Errors: CorpusError when the source
+    (default ``paths.AGENCY_POWER``; absent: the agency and power columns stay empty); ``frame_model_dir``: the
+    frames model folder (default ``paths.FRAME_MODEL``). Errors: CorpusError when the source
     yields no article (naming what was found); SchemaError when a stage writes a bad table.
     """
     from .importers import load_source
@@ -552,7 +554,8 @@ def build(
     settings = Settings(lexicon_files=tuple(str(Path(f).resolve()) for f in lexicon_files),
                         transformer_model=transformer_model, learned=learned,
                         aliases=str(Path(aliases or paths.ACTOR_ALIASES).resolve()),
-                        agency_power=str(Path(agency_power or paths.AGENCY_POWER).resolve()))
+                        agency_power=str(Path(agency_power or paths.AGENCY_POWER).resolve()),
+                        frame_model_dir=str(Path(frame_model_dir or paths.FRAME_MODEL).resolve()))
     wanted = closure(list(stages) + (["transformer"] if transformer_model else []), settings)
     versions = stage_versions(settings, wanted)
     report = BuildReport(store=root, articles=len(corpus), words=sum(a.n_words for a in corpus.articles),

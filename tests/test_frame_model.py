@@ -1,0 +1,277 @@
+"""Frames: the codebook's names, the coded corpus (schema, counts, alpha from the shipped sheets), a tiny frames
+model trained here, the ``frames`` command's contract and the ``frames`` store stage (cached, incremental, exact)."""
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import paths
+from analysis.corpus import Article, Corpus, skipped_frame
+from analysis.frames import DIMENSIONS, NONE
+
+README = paths.FRAMES_CORPUS / "README.md"
+
+
+# ----------------------------------------------------------------------------- codebook and coded corpus
+
+
+def test_codebook_names_are_the_dimensions_in_order():
+    text = (paths.DOCS / "frames-codebook.md").read_text(encoding="utf-8")
+    names = re.findall(r"^### 3\.(\d+) `([a-z_]+)`", text, flags=re.M)
+    assert [int(n) for n, _ in names] == list(range(1, 16))
+    assert tuple(name for _, name in names) == DIMENSIONS
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    from analysis.frame_coding import corpus_bodies, read_corpus
+
+    bodies = corpus_bodies()
+    return read_corpus(bodies=bodies), bodies
+
+
+def test_corpus_sheets_match_the_bodies(corpus):
+    """Every shipped sheet row's offsets give its text; every gold code is well formed."""
+    c, bodies = corpus
+    sheets = [paths.FRAMES_CORPUS / f for f in ("coder1.csv", "coder2.csv", "adjudication.csv")]
+    sheets += sorted((paths.FRAMES_CORPUS / "round2").glob("*.csv"))
+    assert len(sheets) >= 9
+    for f in sheets:
+        raw = pd.read_csv(f, dtype=str, keep_default_na=False)
+        for r in raw.itertuples():
+            assert bodies[r.article_id][int(r.start):int(r.end)] == r.text, (f.name, r.unit_id)
+            assert r.unit_id == f"{r.article_id}:{r.start}-{r.end}"
+    gold = c["gold"]
+    assert gold.unit_id.is_unique and set(gold.split) == {"train", "dev", "test"}
+    known = set(DIMENSIONS)
+    for r in gold.itertuples():
+        assert set(r.frames) <= known
+        assert r.primary in set(r.frames) | {NONE}
+        assert (r.primary == NONE) == (len(r.frames) == 0)
+        assert [getattr(r, d) for d in DIMENSIONS] == [int(d in r.frames) for d in DIMENSIONS]
+        for d, s, e in r.evidence:
+            assert d in r.frames and r.start <= s < e <= r.end
+    # the sample covers every coded article, in the round it was drawn in; round 2 is all train
+    sample = c["sample"].set_index("article_id")
+    assert set(gold.article_id) <= set(sample.index)
+    assert (gold["round"].to_numpy() == sample.loc[gold.article_id, "round"].to_numpy()).all()
+    assert set(gold.split[gold["round"] == 2]) == {"train"}
+    assert set(gold.source[gold.split == "test"]) <= {"agreed", "adjudicated"}
+    per_article = gold.groupby("article_id").size()
+    assert (per_article == sample.loc[per_article.index, "units"]).all()
+
+
+def _card_table(name: str) -> pd.DataFrame:
+    """A Markdown table of the data card under the heading that starts with ``name``."""
+    text = README.read_text(encoding="utf-8")
+    block = text.split(f"## {name}", 1)[1].split("\n## ", 1)[0]
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in block.splitlines()
+            if line.startswith("|") and not set(line) <= set("|-: ")]
+    return pd.DataFrame(rows[1:], columns=rows[0]).set_index(rows[0][0])
+
+
+def test_data_card_counts_are_the_gold_counts(corpus):
+    from analysis.frame_coding import gold_counts
+
+    card = _card_table("Gold counts").astype(int)
+    counts = gold_counts(corpus[0]["gold"])
+    assert list(card.index) == list(counts.index)
+    assert (card[["train", "dev", "test", "all"]].to_numpy() == counts[["train", "dev", "test", "all"]].to_numpy()).all()
+
+
+def test_alpha_recomputed_from_the_shipped_sheets_is_the_data_cards(corpus):
+    from analysis.frame_coding import corpus_agreement
+
+    shipped = json.loads((paths.FRAMES_CORPUS / "agreement.json").read_text(encoding="utf-8"))
+    again = corpus_agreement(corpus[0], n_boot=shipped["n_boot"], seed=shipped["seed"])
+    assert again == shipped
+    card = _card_table("Agreement")
+    for rnd, rows in shipped["rounds"].items():
+        for r in rows:
+            want = "–" if r["alpha"] is None else f"{r['alpha']:.2f}"
+            assert card.loc[r["dimension"], f"α {rnd}"].split(" ")[0] == want, (rnd, r["dimension"])
+
+
+# ----------------------------------------------------------------------------- a tiny model trained here
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    """A tiny random BERT (MiniLM's vocabulary) as the base, trained through train_frames on a few units."""
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    from analysis.frame_model import FrameConfig, train_frames
+    from analysis.minilm import base_model_path
+
+    root = tmp_path_factory.mktemp("frames")
+    base = root / "tiny-bert"
+    tok = BertTokenizerFast.from_pretrained(base_model_path())
+    torch.manual_seed(0)
+    BertModel(BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                         intermediate_size=64, max_position_embeddings=128)).save_pretrained(base)
+    tok.save_pretrained(base)
+    cfg = FrameConfig(base=str(base), layers=1, epochs=1, batch_size=8, limit=48, eval_limit=40, max_length=32,
+                      lora_r=4, lora_alpha=8, gvfc=False)
+    out = root / "model"
+    rec = train_frames(out_dir=out, config=cfg, log=lambda m: None)
+    return out, rec, cfg
+
+
+def test_tiny_model_trains_and_runs(tiny_model):
+    from analysis.frame_model import PRIMARY_LABELS, FrameModel, frame_model
+
+    out, rec, _ = tiny_model
+    assert {p.name for p in out.iterdir()} == {"adapter_model.safetensors", "adapter_config.json", "heads.safetensors",
+                                               "training.json", "calibration.json", "evaluation.json", "README.md"}
+    assert rec["config"]["layers"] == 1 and rec["data"]["train"] == 48 and rec["data"]["test"] == 40
+    cal = json.loads((out / "calibration.json").read_text())
+    assert cal == rec["calibration"] and set(cal["thresholds"]) == set(DIMENSIONS)
+    assert {"per_dimension", "macro_f1", "primary_accuracy"} <= set(rec["test_metrics"])
+    assert set(rec["evaluation"]) >= {"dev", "test"} and "gvfc" not in rec["evaluation"]
+    card = (out / "README.md").read_text()
+    assert "language-model agents" in card and "| legality |" in card
+    texts = ["The court ruled the new law unconstitutional, the minister said.", "x", "Prices rose by 4 per cent."]
+    preds = FrameModel(out).run(texts)
+    assert frame_model(out) is frame_model(str(out))
+    assert len(preds) == 3
+    for text, p in zip(texts, preds):
+        assert list(p.probabilities) == list(DIMENSIONS)
+        assert all(0.0 <= v <= 1.0 for v in p.probabilities.values())
+        assert p.primary in PRIMARY_LABELS and set(p.frames) <= set(DIMENSIONS)
+        if not cal["consistent"]:
+            assert p.frames == [d for d in DIMENSIONS if p.probabilities[d] >= cal["thresholds"][d]]
+        for d, s, e in p.evidence:
+            assert d in p.frames and 0 <= s < e <= len(text) and text[s:e].strip() == text[s:e]
+        assert {d for d, _, _ in p.evidence} == set(p.frames)
+    model = FrameModel(out)
+    assert model.run(texts) == preds  # one text at a time: the same outputs every time
+    for text in texts + ["", "word " * 200]:  # the fast tokenizer path = the tokenizer's own call, truncation included
+        enc = model._tok(text, truncation=True, max_length=model.max_length, return_offsets_mapping=True)
+        fast = model._fast.encode(text)
+        assert fast.ids == enc["input_ids"] and [tuple(o) for o in fast.offsets] == [tuple(o) for o in enc["offset_mapping"]]
+
+
+def test_tiny_model_training_is_reproducible(tiny_model, tmp_path):
+    from analysis.frame_model import train_frames
+
+    out, rec, cfg = tiny_model
+    again = train_frames(out_dir=tmp_path / "again", config=cfg, log=lambda m: None)
+    assert (tmp_path / "again" / "heads.safetensors").read_bytes() == (out / "heads.safetensors").read_bytes()
+    assert (tmp_path / "again" / "adapter_model.safetensors").read_bytes() == (out / "adapter_model.safetensors").read_bytes()
+    assert again["calibration"] == rec["calibration"]
+
+
+def test_evidence_spans_are_whole_words_merged():
+    from analysis.frame_model import evidence_spans
+
+    text = "Fire killed two people, officials said."
+    offsets = [(0, 0), (0, 4), (5, 11), (12, 15), (16, 22), (22, 23), (24, 33), (34, 38), (38, 39), (0, 0)]
+    p = np.array([0, 0.1, 0.9, 0.8, 0.7, 0.6, 0.1, 0.9, 0.2, 0])
+    assert evidence_spans(text, offsets, p, 0.5) == [(5, 22), (34, 38)]
+    assert evidence_spans(text, offsets, np.zeros(10) + np.eye(10)[1] * 0.3, 0.5) == [(0, 4)]  # none above: the best piece
+    assert evidence_spans("", [(0, 0), (0, 0)], np.zeros(2), 0.5) == []
+
+
+# ----------------------------------------------------------------------------- the frames command
+
+
+def _jsonl(path, lines):
+    path.write_text("".join((ln if isinstance(ln, str) else json.dumps(ln)) + "\n" for ln in lines), encoding="utf-8")
+    return path
+
+
+def test_frames_jsonl_contract(tiny_model, tmp_path, capsys):
+    from analysis.frame_cli import main
+
+    out, _, _ = tiny_model
+    rows = [{"id": "u2", "text": "Taxes on fuel will rise, the minister said."}, {"id": 7, "text": "He won the vote."},
+            {"id": "u1", "text": "Police arrested two men.", "extra": "ignored"}]
+    assert main(["frames", "--jsonl", str(_jsonl(tmp_path / "in.jsonl", rows)), "--model-dir", str(out)]) == 0
+    got = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [g["id"] for g in got] == ["u2", 7, "u1"]
+    for g in got:
+        assert set(g) == {"id", "primary", "frames"} and list(g["frames"]) == list(DIMENSIONS)
+        assert g["primary"] in (*DIMENSIONS, NONE) and all(0 <= v <= 1 for v in g["frames"].values())
+    bad = {"not json": "{nope", "missing field 'text'": {"id": "a"}, "missing field 'id'": {"text": "a"},
+           "field 'text' must be a string": {"id": "a", "text": 3}, "empty body": {"id": "a", "text": "  "}}
+    for message, line in bad.items():
+        f = _jsonl(tmp_path / "bad.jsonl", [rows[0], line])
+        assert main(["frames", "--jsonl", str(f), "--model-dir", str(out)]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == ""  # nothing printed before the error
+        assert f"{f}:2:" in captured.err and (message in captured.err or message == "not json"), captured.err
+
+
+def test_frames_command_is_wired_into_the_suite():
+    """Once analysis.cli calls frame_cli.add_commands, `python -m analysis frames` is the same command."""
+    from analysis.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    if "frames" not in sub.choices:
+        pytest.skip("analysis.cli does not add the frames commands yet (frame_cli.add_commands)")
+    from analysis.frame_cli import cmd_frames, cmd_train_frames
+
+    assert sub.choices["frames"].get_default("func") is cmd_frames
+    assert sub.choices["train-frames"].get_default("func") is cmd_train_frames
+
+
+# ----------------------------------------------------------------------------- the frames store stage
+
+BODIES = [
+    "“We will cut taxes for every family,” said Jane Smith, the mayor. Critics called the plan illegal.",
+    "The minister said that talks with Kesh had failed. “It is over,” he added.\n\nTroops massed at the border.",
+    "A fire killed two people on Monday. Residents were left without power, according to officials.",
+]
+
+
+def _corpus(bodies):
+    arts = [Article(id=f"f{i}", body=b) for i, b in enumerate(bodies)]
+    return Corpus(articles=arts, skipped=skipped_frame([]), n_inputs=len(arts))
+
+
+def test_frames_stage_cached_incremental_and_exact(tiny_model, tmp_path):
+    from analysis.store import Store, build
+
+    out, _, _ = tiny_model
+    root = tmp_path / "st"
+
+    def run(bodies):
+        report = build(corpus=_corpus(bodies), out=root, processes=1, stages=("frames",), progress=False,
+                       frame_model_dir=out)
+        return {n: (r.computed, r.cached) for n, r in report.stages.items()}
+
+    assert run(BODIES)["frames"] == (3, 0)
+    first = Store(root).table("frames")
+    assert run(BODIES)["frames"] == (0, 3)
+    assert run(BODIES + ["Voters backed the referendum, a poll found."])["frames"] == (1, 3)
+    st = Store(root)
+    table, bodies = st.table("frames"), st.bodies()
+    pd.testing.assert_frame_equal(table[table.article_id != "f3"].reset_index(drop=True), first.reset_index(drop=True))
+    assert set(table.article_id) == {"f0", "f1", "f2", "f3"} and (table.voice == "quote").any()
+    for r in table.itertuples():
+        assert bodies[r.article_id][r.start:r.end] == r.text
+        assert r.primary in (*DIMENSIONS, NONE) and set(r.frames) <= set(DIMENSIONS)
+        assert len(r.evidence_frame) == len(r.evidence_start) == len(r.evidence_end)
+        for d, s, e in zip(r.evidence_frame, r.evidence_start, r.evidence_end):
+            assert d in set(r.frames) and r.start <= s < e <= r.end
+    assert table[list(DIMENSIONS)].to_numpy().min() >= 0 and table[list(DIMENSIONS)].to_numpy().max() <= 1
+
+
+def test_frames_paths_command_reads_the_store(tiny_model, tmp_path, capsys):
+    from analysis.corpus import write_articles
+    from analysis.frame_cli import main
+
+    out, _, _ = tiny_model
+    folder = tmp_path / "corpus"
+    write_articles(_corpus(BODIES[:2]), folder)
+    assert main(["frames", str(folder), "--model-dir", str(out), "--store", str(tmp_path / "st"), "--processes", "1"]) == 0
+    got = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert got and all(set(g) == {"id", "start", "end", "voice", "speaker", "primary", "frames"} for g in got)
+    assert all(list(g["frames"]) == list(DIMENSIONS) for g in got)
+    assert {g["voice"] for g in got} == {"editorial", "quote"}
