@@ -77,7 +77,8 @@ def export_sheet(articles: pd.DataFrame, rows: pd.DataFrame, out: str | Path, *,
     guide_text = header + Path(guide).read_text(encoding="utf-8")
     safe_frame(articles[["article_id", "title", "text"]]).to_csv(files["articles"], index=False,
                                                                  quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
-    safe_frame(rows).to_csv(files["units"], index=False, lineterminator="\n")
+    # every cell quoted: a carriage return inside a unit's text must not split its row for a reader
+    safe_frame(rows).to_csv(files["units"], index=False, quoting=csv.QUOTE_ALL, lineterminator="\n")
     files["guide"].write_text(guide_text, encoding="utf-8")
     with pd.ExcelWriter(files["xlsx"], engine="openpyxl") as xl:
         safe_frame(pd.DataFrame({"guide": guide_text.split("\n")})).to_excel(xl, sheet_name="guide", index=False)

@@ -506,3 +506,30 @@ def test_coding_sheet_command_on_an_injection_article(tmp_path, capsys):
         coded = coding.read_sheet(f, {"inj": body})
         assert "=SUM(1,2) is no formula," in set(coded.text)
         assert all(body[s:e] == t for s, e, t in zip(coded.start, coded.end, coded.text))
+
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\",\"y\") said the minister.", "+1 more\rline", "@SUM(A1) and -2+3"])
+def test_frames_sheet_escapes_formulas_and_keeps_rows(tmp_path, text):
+    """The frames coding sheet (units.csv, sheet.xlsx) escapes formula cells and never splits a row."""
+    import csv as csv_module
+
+    import openpyxl
+    import pandas as pd
+
+    from analysis.frame_coding import export_sheet, read_sheet
+
+    body = text + " The court ruled."
+    rows = pd.DataFrame({"unit_id": [f"a:0-{len(text)}"], "article_id": ["a"], "start": [0], "end": [len(text)],
+                         "voice": ["editorial"], "speaker": [""], "context": [body], "text": [text],
+                         "frames": ["legality"], "primary": ["legality"], "evidence": [""], "note": [""]})
+    files = export_sheet(pd.DataFrame({"article_id": ["a"], "title": ["=t"], "text": [body]}), rows, tmp_path)
+    with open(files["units"], encoding="utf-8", newline="") as f:
+        records = list(csv_module.reader(f))
+    assert len(records) == 2 and all(not c.startswith(("=", "+", "-", "@")) for c in records[1])
+    wb = openpyxl.load_workbook(files["xlsx"])
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+    back = read_sheet(files["units"], {"a": body})
+    assert back.iloc[0].start == 0 and back.iloc[0].end == len(text) and back.iloc[0].frames == ("legality",)
