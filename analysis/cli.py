@@ -177,8 +177,18 @@ def _frames_sheet(args: argparse.Namespace) -> None:
     if args.shown:
         fr = store.table("frames").set_index(["article_id", "start", "end"])
         keys = list(zip(rows.article_id, rows.start, rows.end))
-        rows["frames"] = ["; ".join(fr.at[k, "frames"]) or "none" if k in fr.index else "" for k in keys]
-        rows["primary"] = [fr.at[k, "primary"] if k in fr.index else "" for k in keys]
+        def shown(k) -> tuple[str, str]:
+            """The model's frames and primary as a coder would write them (the primary is one of the frames)."""
+            if k not in fr.index:
+                return "", ""
+            names, primary = list(fr.at[k, "frames"]), fr.at[k, "primary"]
+            if primary != "none" and primary not in names:
+                names.append(primary)
+            if primary == "none" and names:  # frames above threshold but no primary: the most probable of them
+                primary = max(names, key=lambda d: float(fr.at[k, d]))
+            return "; ".join(names) or "none", primary
+
+        rows["frames"], rows["primary"] = zip(*(shown(k) for k in keys)) if keys else ((), ())
     articles = pd.DataFrame({"article_id": [a.id for a in corpus if a.id in chosen],
                              "title": [a.title or "" for a in corpus if a.id in chosen],
                              "text": [a.body for a in corpus if a.id in chosen]})

@@ -2,6 +2,7 @@
 model trained here, the ``frames`` command's contract and the ``frames`` store stage (cached, incremental, exact)."""
 from __future__ import annotations
 
+import io
 import json
 import re
 
@@ -275,3 +276,35 @@ def test_frames_paths_command_reads_the_store(tiny_model, tmp_path, capsys):
     assert got and all(set(g) == {"id", "start", "end", "voice", "speaker", "primary", "frames"} for g in got)
     assert all(list(g["frames"]) == list(DIMENSIONS) for g in got)
     assert {g["voice"] for g in got} == {"editorial", "quote"}
+
+
+def test_frames_coding_sheet_and_validation_through_the_cli(tmp_path, capsys):
+    """coding-sheet --kinds frames (blind, and --shown with the shipped model), then validate-coding with two
+    coders: per-dimension P/R/F1 and primary accuracy against each coder, and alpha between them."""
+    import shutil
+
+    from analysis import cli
+    from analysis.corpus import write_articles
+    from analysis.importers import load_source
+
+    arts = [a for a in load_source(paths.ARTICLES).articles if a.id == "000_98b569404c0edd86"]
+    folder = tmp_path / "corpus"
+    write_articles(Corpus(articles=arts, skipped=skipped_frame([]), n_inputs=1), folder)
+    store = ["--store", str(tmp_path / "st"), "--processes", "1"]
+    assert cli.main(["coding-sheet", str(folder), "--kinds", "frames", "--out", str(tmp_path / "blind"), "--n", "1", *store]) == 0
+    blind = pd.read_csv(tmp_path / "blind" / "units.csv", keep_default_na=False)
+    assert len(blind) > 10 and (blind.frames == "").all() and (blind.primary == "").all()
+    assert "frames coding sheet" in (tmp_path / "blind" / "guide.md").read_text(encoding="utf-8")
+    assert cli.main(["coding-sheet", str(folder), "--kinds", "frames", "--out", str(tmp_path / "a"), "--n", "1", "--shown",
+                     *store]) == 0
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    capsys.readouterr()
+    assert cli.main(["validate-coding", str(folder), "--coder", str(tmp_path / "a" / "units.csv"),
+                     str(tmp_path / "b" / "units.csv"), *store]) == 0
+    out = capsys.readouterr().out
+    scores = pd.read_csv(io.StringIO(out.split("\n\n")[0]))
+    assert set(scores.coder) == {"a", "b"} and set(DIMENSIONS) <= set(scores.dimension)
+    # the coders wrote the model's own codes (made coherent: the primary is one of the frames), so agreement is high
+    assert float(scores[(scores.coder == "a") & (scores.dimension == "primary")].f1.iloc[0]) >= 0.9
+    assert "a vs b" in out
+    assert cli.main(["coding-sheet", str(folder), "--kinds", "frames,direct", "--out", str(tmp_path / "x"), *store]) == 2
