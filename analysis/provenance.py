@@ -58,7 +58,7 @@ def collect(*, notebook: str, store, parameters: dict[str, Any] | None = None, s
         "notebook": notebook,
         "notebook_sha256": files_sha256([nb])[:16] if nb.exists() else None,
         "corpus": {"sha256": corpus.get("sha256"), "articles": corpus.get("articles"), "skipped": corpus.get("skipped")},
-        "store_stages": {k: _without_optional(k, v) for k, v in sorted(store.manifest.get("built", {}).items())},
+        "store_stages": _store_stages(store.manifest),
         "lexicon_sha256": files_sha256(paths.LEXICONS.glob("*.csv"))[:16],
         "models": models,
         "scorers": [getattr(s, "provenance", s) for s in scorers],
@@ -104,13 +104,12 @@ def _dataset_version(name: str) -> str | bool:
     return f"sha256:{h.hexdigest()[:12]}"
 
 
-def _without_optional(stage: str, version: str) -> str:
-    """A stage version without the part that names an optional input (the actors stage's agency/power
-    lexicon hash): the figures that read that input record it themselves (:func:`with_inputs`), so a
-    machine without it changes only those figures' records."""
-    import re
-
-    return re.sub(r"\|frames-[^|]*", "", version) if stage == "actors" and isinstance(version, str) else version
+def _store_stages(manifest: dict) -> dict[str, str]:
+    """The store's stage versions as a figure records them: computed as if the optional inputs were absent
+    (``built_without_optional``, :func:`analysis.store.versions_without_optional`), for every stage built."""
+    built = manifest.get("built", {})
+    public = manifest.get("built_without_optional", {})
+    return {k: public.get(k, v) for k, v in sorted(built.items())}
 
 
 def with_inputs(record: dict[str, Any], *names: str) -> dict[str, Any]:

@@ -101,6 +101,15 @@ def stage_versions(settings: Settings, stages: Sequence[str]) -> dict[str, str]:
     return full
 
 
+def versions_without_optional(settings: Settings, stages: Sequence[str]) -> dict[str, str]:
+    """:func:`stage_versions` as if every optional input were absent (the GPL agency/power lexicon): what a
+    figure's provenance records, so that a machine without the input changes only the records of the
+    figures that read it (they record the input themselves: :func:`analysis.provenance.with_inputs`)."""
+    import dataclasses
+
+    return stage_versions(dataclasses.replace(settings, agency_power="<optional input: absent>"), stages)
+
+
 def downstream(stage: str, settings: Settings) -> set[str]:
     """Stages whose results depend on ``stage`` (transitively)."""
     out: set[str] = set()
@@ -651,6 +660,8 @@ def build(
             manifest["corpus"] = {"articles": len(corpus), "skipped": len(corpus.skipped), "inputs": corpus.n_inputs,
                                   "sha256": corpus.sha256}
         manifest["built"] = {**manifest.get("built", {}), **{s: versions[s] for s in wanted}}
+        manifest["built_without_optional"] = {**manifest.get("built_without_optional", {}),
+                                              **{s: v for s, v in versions_without_optional(settings, wanted).items()}}
         _save_manifest(root, manifest)
     report.seconds = time.perf_counter() - t0
     return report

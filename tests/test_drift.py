@@ -121,11 +121,23 @@ def test_a_machine_without_an_optional_input_never_writes_over_the_reference(tmp
     assert (tmp_path / "mine" / "07-portrayal.csv").exists()
 
 
-def test_provenance_keeps_the_optional_lexicon_out_of_every_figure():
-    v = "actors-abc-def|aliases-1|frames-516725157fcd|targets-2-int8-len128"
-    assert provenance._without_optional("actors", v) == "actors-abc-def|aliases-1|targets-2-int8-len128"
-    assert provenance._without_optional("actors", v.replace("516725157fcd", "none")) == provenance._without_optional("actors", v)
-    assert provenance._without_optional("frames", "frames-x|model-y") == "frames-x|model-y"
+def test_provenance_keeps_the_optional_lexicon_out_of_every_figure(tmp_path):
+    """With and without the GPL lexicon the actors stage has other versions (the store rebuilds when it
+    appears), but every figure records the same store versions; the figures that read it record it."""
+    from analysis.corpus import Article, Corpus, skipped_frame
+    from analysis.store import Store, build
+
+    corpus = Corpus(articles=[Article(id="a", body='Putin praised Xi. "We agree," Xi said.')], skipped=skipped_frame([]),
+                    n_inputs=1)
+    lexicon = tmp_path / "agency_power.csv"
+    lexicon.write_text("verb,agency,power\npraise,agency_pos,power_agent\n", encoding="utf-8")
+    stages = ("parse", "sentences", "voices", "actors")
+    build(corpus=corpus, out=tmp_path / "with", stages=stages, processes=1, progress=False, agency_power=lexicon)
+    build(corpus=corpus, out=tmp_path / "without", stages=stages, processes=1, progress=False,
+          agency_power=tmp_path / "absent.csv")
+    a, b = Store(tmp_path / "with").manifest, Store(tmp_path / "without").manifest
+    assert a["built"]["actors"] != b["built"]["actors"]
+    assert provenance._store_stages(a) == provenance._store_stages(b)
     rec = provenance.with_inputs({"parameters": {}}, "agency_power_lexicon")
     assert set(rec["optional_inputs"]) == {"agency_power_lexicon"}
     assert provenance.optional_inputs_of(rec) == {"agency_power_lexicon": paths.AGENCY_POWER.exists()}
