@@ -199,13 +199,18 @@ def _frames_sheet(args: argparse.Namespace) -> None:
 
 
 def _is_frames_sheet(path: str) -> bool:
+    """Is ``path`` a frames coding sheet (a ``units`` sheet / units.csv header)? False for anything else,
+    unreadable files included: the quotation sheet reader then names what is wrong."""
     p = Path(path)
-    if p.suffix.lower() in (".xlsx", ".xlsm"):
-        import openpyxl
+    try:
+        if p.suffix.lower() in (".xlsx", ".xlsm"):
+            import openpyxl
 
-        return "units" in openpyxl.load_workbook(p, read_only=True).sheetnames
-    with open(p, encoding="utf-8-sig", newline="") as f:
-        header = f.readline()
+            return "units" in openpyxl.load_workbook(p, read_only=True).sheetnames
+        with open(p, encoding="utf-8-sig", newline="") as f:
+            header = f.readline()
+    except Exception:  # noqa: BLE001 - any unreadable sheet is not a frames sheet; read_sheet reports it
+        return False
     return "unit_id" in header and "primary" in header
 
 

@@ -224,10 +224,10 @@ def base_args(command: str, corpus: Path, tmp: Path) -> list[str]:
     needs = {"import": [corpus, "--out", tmp / "fresh"], "coding-sheet": [corpus, "--out", tmp / "fresh"],
              "validate-coding": [corpus, "--coder", sheet], "train-sentiment": ["--data", data],
              "train-loaded": ["--data", data], "annotate": [corpus], "notebooks": ["--corpus", corpus]}
-    args = needs.get(command, [corpus] if command not in ("train-models", "train-targets", "calibrate-loaded") else [])
+    training = ("train-models", "train-targets", "train-frames", "calibrate-loaded")
+    args = needs.get(command, [corpus] if command not in training else [])
     return [str(a) for a in args] + (["--processes", "1"] if command not in (
-        "import", "notebooks", "train-models", "train-sentiment", "train-loaded", "train-targets", "calibrate-loaded")
-        else [])
+        "import", "notebooks", "train-sentiment", "train-loaded", *training) else [])
 
 
 FOLDER_OPTIONS = [(c, "--out") for c in commands_with("--out") if c != "calibrate-loaded"] + [
