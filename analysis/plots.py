@@ -609,6 +609,17 @@ def coverage_plot(coverage: pd.DataFrame, prev: pd.DataFrame) -> Figure:
 ACTOR_VOICE_COLORS = {"journalist": "#4c72b0", "quoted": "#dd8452"}
 
 
+def _panel_legend(axes) -> tuple[list, list[str]]:
+    """The legend entries of small multiples: each label once, in the order the panels first use it."""
+    handles, labels = [], []
+    for ax in axes.flat:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    return handles, labels
+
+
 def actor_panels(table: pd.DataFrame, *, measure: str, title: str, xlabel: str, max_panels: int = 6,
                  voices: tuple[str, ...] = ("journalist", "quoted"), zero: bool = False,
                  xlim: tuple[float, float] | None = None) -> Figure:
@@ -653,12 +664,7 @@ def actor_panels(table: pd.DataFrame, *, measure: str, title: str, xlabel: str, 
             ax.set_xlim(*xlim)
     for ax in axes[-1]:
         ax.set_xlabel(xlabel, fontsize=8)
-    handles, labels = [], []
-    for ax in axes.flat:
-        for h, lab in zip(*ax.get_legend_handles_labels()):
-            if lab not in labels:
-                handles.append(h)
-                labels.append(lab)
+    handles, labels = _panel_legend(axes)
     if handles:
         fig.legend(handles, labels, loc="upper right", fontsize=8, frameon=False, ncol=len(labels))
     fig.suptitle(title, x=0.01, ha="left", fontsize=10)
@@ -746,12 +752,7 @@ def frame_panels(table: pd.DataFrame, *, value: str = "share", series: str = "vo
         ax.grid(axis="y", visible=False)
     for ax in axes[-1]:
         ax.set_xlabel(xlabel, fontsize=8)
-    handles, labels = [], []
-    for ax in axes.flat:
-        for h, lab in zip(*ax.get_legend_handles_labels()):
-            if lab not in labels:
-                handles.append(h)
-                labels.append(lab)
+    handles, labels = _panel_legend(axes)
     if handles:
         fig.legend(handles, [_short(lab, 24) for lab in labels], loc="upper right", fontsize=8, frameon=False,
                    ncol=min(4, len(labels)))
