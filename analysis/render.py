@@ -3,7 +3,12 @@
 Editorial text is plain; quotes are coloured per speaker (speaker, kind and cue
 on hover); reported speech is underlined in the speaker's colour; scare quotes
 and loaded terms are marked with their category; a sentence-sentiment strip
-runs in the margin of each paragraph; a legend explains it all. Every piece of
+runs in the margin of each paragraph; with a frames table, each frame unit (a
+sentence segment in one voice, :mod:`analysis.frames`) ends in chips naming
+its predicted policy frames (the primary one bold, probabilities on hover), and
+hovering a unit highlights the words that carry its frames — hovering one chip,
+the words of that frame only (CSS ``:hover`` and ``:has``, no script); a legend
+explains it all. Every piece of
 article text is HTML-escaped, and pages use no external assets (inline CSS only;
 article pages have no scripts), so a page works offline and an article containing
 ``<script>`` is shown as text. The index page lists every article with search and
@@ -25,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from .corpus import Article
+from .frames import DIMENSIONS
 from .sentences import paragraph_spans
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#ff7f0e", "#7f7f7f")
@@ -33,6 +39,10 @@ CATEGORY_STYLE = {
     "dismissive_idiom": "#937860", "euphemism": "#55a868", "evaluative_reporting_verb": "#4c72b0",
     "scare_quote_label": "#f2b134", "learned": "#8172b3",
 }
+#: A colour per policy-frame dimension (chips and the legend), in :data:`analysis.frames.DIMENSIONS` order.
+FRAME_COLORS: dict[str, str] = dict(zip(DIMENSIONS, (
+    "#2f7d32", "#6d8f1f", "#8e44ad", "#c0392b", "#1f4e99", "#2e86c1", "#7b241c", "#5d6d7e", "#d35400", "#16a085",
+    "#b7950b", "#a04000", "#884ea0", "#117864", "#707b7c")))
 
 CSS = """
 body{font-family:Georgia,'DejaVu Serif',serif,'Noto Color Emoji','Apple Color Emoji','Segoe UI Emoji';max-width:980px;margin:2em auto;color:#222;line-height:1.55}
@@ -49,7 +59,13 @@ mark.loaded{background:none;border-bottom:3px double;padding:0;color:inherit}
 .legend{font-family:sans-serif;font-size:.8em;border:1px solid #ddd;padding:.6em .8em;margin:1em 0;border-radius:4px}
 .legend span.key{display:inline-block;margin:0 .8em .3em 0}
 .legend i{display:inline-block;width:.9em;height:.9em;vertical-align:middle;margin-right:.3em;border-radius:2px;border:1px solid #999}
-table.index{border-collapse:collapse;font-family:sans-serif;font-size:.9em}
+.chips{font-family:sans-serif;font-size:.62em;white-space:nowrap;margin-left:.25em;vertical-align:.35em}
+.chip{display:inline-block;border:1px solid;border-radius:8px;padding:0 .45em;margin-right:.2em;background:#fff;line-height:1.5;cursor:default}
+.chip.primary{font-weight:bold;border-width:2px}
+.fu:hover .ev{background:#fde68a;border-radius:2px}
+.fu:has(.chip:hover) .ev{background:none}
+""" + "".join(f'.fu:has(.chip[data-frame="{d}"]:hover) .ev[data-frames~="{d}"]{{background:#fbbf24;border-radius:2px}}\n'
+              for d in DIMENSIONS) + """table.index{border-collapse:collapse;font-family:sans-serif;font-size:.9em}
 table.index td,table.index th{border-bottom:1px solid #ddd;padding:.3em .6em;text-align:left}
 """
 
@@ -88,9 +104,16 @@ def article_html(
     matches: pd.DataFrame | None = None,
     sentences: pd.DataFrame | None = None,
     score: str | None = None,
+    frames: pd.DataFrame | None = None,
     standalone: bool = True,
 ) -> str:
-    """HTML for one article (a full page, or a fragment for notebooks)."""
+    """HTML for one article (a full page, or a fragment for notebooks).
+
+    ``segments``, ``quotes``, ``matches``, ``sentences``: the store's tables (rows of other articles
+    are ignored); ``score``: the sentences column drawn in the margin; ``frames``: the store's frames
+    table (:data:`analysis.frame_stage.FRAMES_SCHEMA`), drawn as chips after each unit with a frame and
+    evidence words highlighted on hover (``None``: no frames).
+    """
     body = article.body
     segs = list(segments[segments.article_id == article.id].sort_values("start").itertuples(index=False))
     qs = quotes[quotes.article_id == article.id].reset_index(drop=True)
@@ -103,6 +126,11 @@ def article_html(
     mark_rows = list(marks.sort_values(["start", "end"]).itertuples(index=False)) if len(marks) else []
     sents = (list(sentences[sentences.article_id == article.id].itertuples(index=False))
              if sentences is not None and score else None)
+    units = _frame_units(frames, article.id)
+    if units:  # where each unit's chips go: the end of its last rendered piece (a unit may span a scare quote or a break)
+        pieces = [(max(g.start, ps), min(g.end, pe)) for ps, pe in paragraph_spans(body) for g in _clip(segs, ps, pe)]
+        for u in units:
+            u.chips_at = max((min(u.end, e) for s, e in pieces if s < u.end and e > u.start), default=u.end)
     parts: list[str] = []
     for ps, pe in paragraph_spans(body):
         strip = []
@@ -114,7 +142,7 @@ def article_html(
         para_marks = _clip(mark_rows, ps, pe)
         for seg in _clip(segs, ps, pe):
             s, e = max(seg.start, ps), min(seg.end, pe)
-            inner = _marked(body, s, e, _clip(para_marks, s, e))
+            inner = _framed(body, s, e, _clip(para_marks, s, e), _clip(units, s, e))
             if seg.voice == "quote":
                 q = by_quote.get(int(seg.quote_index)) if pd.notna(seg.quote_index) else None
                 speaker = seg.speaker if isinstance(seg.speaker, str) else "(unattributed)"
@@ -133,7 +161,7 @@ def article_html(
                 text.append(inner)
         parts.append(f'<div class="para" data-start="{ps}" data-end="{pe}"><div class="strip">{"".join(strip)}</div>'
                      f'<div class="text">{"".join(text)}</div></div>')
-    legend = _legend(colors, marks, score)
+    legend = _legend(colors, marks, score, sorted({f for u in units for f in u.frames}, key=DIMENSIONS.index))
     meta = " · ".join(_e(x) for x in (article.id, article.outlet or "outlet unknown", article.date or "date unknown"))
     content = (f'<article class="framing" data-article="{_e(article.id)}"><h1>{_e(article.title or article.id)}</h1>'
                f'<div class="meta">{meta}</div>{legend}{"".join(parts)}</article>')
@@ -144,23 +172,97 @@ def article_html(
             f"<title>{_e(article.title or article.id)}</title><style>{CSS}</style></head><body>{content}</body></html>\n")
 
 
-def _marked(body: str, s: int, e: int, marks: list) -> str:
-    """Escaped text of body[s:e] with loaded-term marks (named tuples sorted by start, end; clipped to the range)."""
+def _frame_units(frames: pd.DataFrame | None, article_id: str) -> list:
+    """The frame units of one article that have a frame, as named tuples sorted by start."""
+    if frames is None or not len(frames):
+        return []
+    rows = frames[frames.article_id == article_id]
+    out = []
+    for r in rows.sort_values("start").itertuples(index=False):
+        fr = [str(f) for f in (r.frames if r.frames is not None else ())]
+        if not fr:
+            continue
+        ev = list(zip(r.evidence_frame if r.evidence_frame is not None else (),
+                      r.evidence_start if r.evidence_start is not None else (),
+                      r.evidence_end if r.evidence_end is not None else ()))
+        out.append(_Unit(int(r.unit), int(r.start), int(r.end), fr, str(r.primary),
+                         {d: float(getattr(r, d)) for d in fr}, [(str(d), int(a), int(b)) for d, a, b in ev]))
+    return out
+
+
+class _Unit:
+    __slots__ = ("unit", "start", "end", "frames", "primary", "probs", "evidence", "chips_at")
+
+    def __init__(self, unit, start, end, frames, primary, probs, evidence):
+        self.unit, self.start, self.end, self.frames = unit, start, end, frames
+        self.primary, self.probs, self.evidence, self.chips_at = primary, probs, evidence, end
+
+
+def _framed(body: str, s: int, e: int, marks: list, units: list) -> str:
+    """Escaped, marked text of body[s:e] with each frame unit in it wrapped and followed by its chips."""
+    out, pos = [], s
+    for u in units:
+        a, b = max(u.start, s), min(u.end, e)
+        if a < pos or a >= b:
+            continue
+        out.append(_marked(body, pos, a, _clip(marks, pos, a)))
+        inner = _marked(body, a, b, _clip(marks, a, b), [x for x in u.evidence if x[1] < b and x[2] > a])
+        chips = ""
+        if b == u.chips_at:
+            chips = '<span class="chips">' + "".join(_chip(body, u, d) for d in sorted(
+                u.frames, key=lambda d: (d != u.primary, -u.probs.get(d, 0.0)))) + "</span>"
+        out.append(f'<span class="fu" data-unit="{u.unit}" data-start="{u.start}" data-end="{u.end}" '
+                   f'data-frames="{_e(" ".join(u.frames))}" data-primary="{_e(u.primary)}">{inner}{chips}</span>')
+        pos = b
+    out.append(_marked(body, pos, e, _clip(marks, pos, e)))
+    return "".join(out)
+
+
+def _chip(body: str, u: "_Unit", d: str) -> str:
+    """A frame chip: the dimension, its probability, whether primary, and its evidence words (hover title)."""
+    words = "; ".join(f"“{body[a:b]}”" for f, a, b in u.evidence if f == d)
+    primary = d == u.primary
+    title = f"{d} {u.probs.get(d, 0.0):.2f}" + (" (primary frame)" if primary else "") + (f" — {words}" if words else "")
+    color = FRAME_COLORS.get(d, "#555")
+    return (f'<span class="chip{" primary" if primary else ""}" data-frame="{_e(d)}" '
+            f'data-probability="{u.probs.get(d, 0.0):.3f}" style="border-color:{color};color:{color}" '
+            f'title="{_e(title)}">{_e(d)}</span>')
+
+
+def _marked(body: str, s: int, e: int, marks: list, evidence: Sequence[tuple[str, int, int]] = ()) -> str:
+    """Escaped text of body[s:e] with loaded-term marks (named tuples sorted by start, end; clipped to the
+    range), and frame evidence spans ((frame, start, end)) as ``span.ev`` inside them."""
     out, pos = [], s
     for m in marks:
         a, b = max(m.start, s), min(m.end, e)
         if a < pos or a >= b:
             continue
-        out.append(_e(body[pos:a]))
+        out.append(_evidenced(body, pos, a, evidence))
         color = CATEGORY_STYLE.get(m.category, "#555")
         out.append(f'<mark class="loaded" data-category="{_e(m.category)}" data-detector="{_e(m.detector)}" '
-                   f'style="border-color:{color}" title="{_e(m.category)} ({_e(m.detector)})">{_e(body[a:b])}</mark>')
+                   f'style="border-color:{color}" title="{_e(m.category)} ({_e(m.detector)})">{_evidenced(body, a, b, evidence)}</mark>')
         pos = b
-    out.append(_e(body[pos:e]))
+    out.append(_evidenced(body, pos, e, evidence))
     return "".join(out)
 
 
-def _legend(colors: dict[str, str], marks: pd.DataFrame, score: str | None) -> str:
+def _evidenced(body: str, s: int, e: int, evidence: Sequence[tuple[str, int, int]]) -> str:
+    """Escaped body[s:e], its evidence characters wrapped in ``span.ev`` with the frames they carry."""
+    if not evidence or s >= e:
+        return _e(body[s:e])
+    cuts = sorted({s, e, *(min(max(x, s), e) for _, a, b in evidence for x in (a, b))})
+    out = []
+    for a, b in zip(cuts, cuts[1:]):
+        if a >= b:
+            continue
+        fr = sorted({d for d, x, y in evidence if x <= a and y >= b}, key=lambda d: DIMENSIONS.index(d) if d in DIMENSIONS else 99)
+        text = _e(body[a:b])
+        out.append(f'<span class="ev" data-frames="{_e(" ".join(fr))}" data-start="{a}" data-end="{b}">{text}</span>'
+                   if fr else text)
+    return "".join(out)
+
+
+def _legend(colors: dict[str, str], marks: pd.DataFrame, score: str | None, frames: Sequence[str] = ()) -> str:
     keys = [f'<span class="key speaker" data-speaker="{_e(s)}"><i style="background:{c}55;border:1px solid {c}"></i>{_e(s)}</span>'
             for s, c in colors.items()]
     kinds = ('<span class="key">quote: tinted background · <u>reported speech</u>: underlined · '
@@ -170,8 +272,12 @@ def _legend(colors: dict[str, str], marks: pd.DataFrame, score: str | None) -> s
     strip = (f'<span class="key">margin: sentence {_e(score)} score '
              f'<i style="background:{_score_color(-0.8)}"></i>negative <i style="background:{_score_color(0)}"></i>neutral '
              f'<i style="background:{_score_color(0.8)}"></i>positive</span>') if score else ""
+    frame_keys = "".join(f'<span class="chip" style="border-color:{FRAME_COLORS.get(d, "#555")};color:{FRAME_COLORS.get(d, "#555")}">'
+                         f'{_e(d)}</span>' for d in frames)
+    frame_row = (f'<div class="frames-legend"><b>Frames</b> (chips after each unit; primary bold; hover a unit or a chip '
+                 f'to highlight the words that carry it) <span class="chips">{frame_keys}</span></div>') if frames else ""
     return (f'<div class="legend"><div><b>Speakers</b> {"".join(keys) or "none"}</div><div>{kinds}</div>'
-            f'<div><b>Loaded terms</b> (double underline) {"".join(cat_keys) or "none"}</div><div>{strip}</div></div>')
+            f'<div><b>Loaded terms</b> (double underline) {"".join(cat_keys) or "none"}</div><div>{strip}</div>{frame_row}</div>')
 
 
 #: The site's own files in a :func:`write_site` folder; no article page takes one of these names.
@@ -227,17 +333,20 @@ def write_site(
     score: str | None = None,
     groups: pd.Series | None = None,
     speaker_names: dict[str, str] | None = None,
+    frames: pd.DataFrame | None = None,
 ) -> list[Path]:
     """One page per article (named by :func:`page_names`) plus ``index.html`` (search and filters),
     which links every page by that name; returns the paths written.
 
     ``groups``: article_id -> group (a filter on the index); ``speaker_names``: per-article
     speaker -> corpus-wide name (:func:`analysis.speakers.corpus_speaker_names`), so the speaker
-    filter finds one person under every spelling.
+    filter finds one person under every spelling; ``frames``: the store's frames table (chips and
+    evidence on the pages, :func:`article_html`; a frame filter on the index).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     segs, qs, ms, ss = _by_article(segments), _by_article(quotes), _by_article(matches), _by_article(sentences)
+    fs = _by_article(frames)
     empty_q = quotes.iloc[0:0]
     written = []
     records = []
@@ -247,7 +356,8 @@ def write_site(
         aq = qs.get(art.id, empty_q)
         page.write_text(article_html(art, segments=segs.get(art.id, segments.iloc[0:0]), quotes=aq,
                                      matches=ms.get(art.id) if matches is not None else None,
-                                     sentences=ss.get(art.id) if sentences is not None else None, score=score),
+                                     sentences=ss.get(art.id) if sentences is not None else None, score=score,
+                                     frames=fs.get(art.id) if frames is not None else None),
                         encoding="utf-8")
         written.append(page)
         spk = [s for s in dict.fromkeys(aq.speaker) if isinstance(s, str)]

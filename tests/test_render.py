@@ -10,6 +10,7 @@ import pytest
 
 from analysis import paths
 from analysis.corpus import Article
+from analysis.frames import DIMENSIONS
 from analysis.render import article_html, write_site
 from analysis.store import annotate_articles
 
@@ -139,3 +140,152 @@ def test_index_page_searches_and_filters_5000_articles(tmp_path):
     assert len(re.findall(r'<tr class="row"', everything.stdout)) == 100
     evil = run_chromium(exe, "--dump-dom", page.as_uri() + "#q=alert", tmp_path=tmp_path)
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in evil.stdout and "1 of 5000 articles" in evil.stdout
+
+
+def test_frame_chips_and_evidence(seed, seed_store):
+    """Each frame unit with a frame is wrapped with its offsets and followed by one chip per frame (primary
+    first, bold); evidence spans carry exact body offsets and their frames; units without frames get no chips."""
+    st = seed_store
+    frames = st.table("frames")
+    page = article_html(seed, segments=st.table("segments"), quotes=st.table("quotes"), matches=st.table("terms"),
+                        frames=frames)
+    p = Collect()
+    p.feed(page)
+    units = [a for t, a in p.tags if "fu" in (a.get("class") or "").split()]
+    framed = frames[[len(f) > 0 for f in frames.frames]]
+    assert {int(a["data-unit"]) for a in units} == set(framed.unit)
+    for a in units:
+        row = framed[framed.unit == int(a["data-unit"])].iloc[0]
+        assert (int(a["data-start"]), int(a["data-end"])) == (row.start, row.end)
+        assert a["data-frames"].split() == list(row.frames) and a["data-primary"] == row.primary
+    chips = [a for t, a in p.tags if "chip" in (a.get("class") or "").split() and "data-frame" in a]
+    assert len(chips) == sum(len(f) for f in framed.frames)
+    assert all(a["data-frame"] in DIMENSIONS and 0 <= float(a["data-probability"]) <= 1 for a in chips)
+    evs = [a for t, a in p.tags if a.get("class") == "ev"]
+    assert evs and all(set(a["data-frames"].split()) <= set(DIMENSIONS) for a in evs)
+    spans = {(d, a, b) for r in framed.itertuples() for d, a, b in zip(r.evidence_frame, r.evidence_start, r.evidence_end)}
+    for a in evs:  # every highlighted piece lies inside an evidence span of each frame it names
+        s, e = int(a["data-start"]), int(a["data-end"])
+        for d in a["data-frames"].split():
+            assert any(f == d and x <= s and e <= y for f, x, y in spans), (d, s, e)
+    # the text is still the article's, in order: chips are the only added words
+    without = article_html(seed, segments=st.table("segments"), quotes=st.table("quotes"), matches=st.table("terms"))
+    assert "chip" not in without.split("<style>")[0] and 'class="fu"' not in without
+
+
+class _DevTools:
+    """Headless Chromium driven over the DevTools protocol (tornado's websocket client): real pointer hover."""
+
+    def __init__(self, exe: str, tmp_path):
+        import json
+        import time
+        import urllib.request
+
+        profile = tmp_path / "cdp-profile"
+        self.proc = subprocess.Popen([exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                                      f"--user-data-dir={profile}", "--remote-debugging-port=0", "--window-size=1100,1600",
+                                      "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        port_file, deadline = profile / "DevToolsActivePort", time.monotonic() + 60
+        while not (port_file.exists() and port_file.read_text().strip()):
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                self.close()
+                pytest.fail("headless chromium did not open its DevTools port within 60 s")
+            time.sleep(0.1)
+        port = int(port_file.read_text().split()[0])
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=30) as r:
+            self.ws_url = next(t["webSocketDebuggerUrl"] for t in json.load(r) if t["type"] == "page")
+        self.n = 0
+
+    def run(self, steps):
+        import asyncio
+
+        from tornado.websocket import websocket_connect
+
+        async def go():
+            conn = await asyncio.wait_for(websocket_connect(self.ws_url, max_message_size=64 << 20), 30)
+
+            async def call(method, **params):
+                import json
+
+                self.n += 1
+                await conn.write_message(json.dumps({"id": self.n, "method": method, "params": params}))
+                while True:
+                    msg = json.loads(await asyncio.wait_for(conn.read_message(), 30))
+                    if msg.get("id") == self.n:
+                        assert "error" not in msg, msg
+                        return msg["result"]
+
+            async def js(expr):
+                res = await call("Runtime.evaluate", expression=expr, returnByValue=True)
+                return res["result"].get("value")
+
+            try:
+                return await steps(call, js)
+            finally:
+                conn.close()
+
+        return asyncio.run(go())
+
+    def close(self):
+        self.proc.kill()
+        self.proc.wait(timeout=30)
+
+
+def test_evidence_is_highlighted_on_hover_in_a_real_browser(seed, seed_store, tmp_path):
+    """Hovering a unit highlights all its evidence words; hovering one of its chips, that frame's only; the
+    page itself runs no script (the test drives the pointer through the DevTools protocol)."""
+    import asyncio
+    import json
+
+    exe = chromium()
+    st = seed_store
+    frames = st.table("frames")
+    site = write_site(st.corpus(), tmp_path / "site", segments=st.table("segments"), quotes=st.table("quotes"),
+                      matches=st.table("terms"), frames=frames)
+    assert "<script" not in site[0].read_text(encoding="utf-8")
+    # a unit with two frames whose evidence differs, so one chip must light some words and not others
+    target = None
+    for r in frames.itertuples():
+        ev = list(zip(r.evidence_frame, r.evidence_start, r.evidence_end))
+        if len(r.frames) >= 2 and len({d for d, _, _ in ev}) >= 2:
+            target = r
+            break
+    assert target is not None, "the seed article has no unit with two evidenced frames"
+    frame = [d for d in target.frames if d in set(target.evidence_frame)][0]
+    sel = f'.fu[data-unit="{target.unit}"]'
+    probe = (f"JSON.stringify([...document.querySelectorAll('{sel} .ev')].map(e => "
+             "[e.dataset.frames, getComputedStyle(e).backgroundColor]))")
+
+    async def steps(call, js):
+        await call("Page.enable")
+        await call("Page.navigate", url=site[0].as_uri())
+        for _ in range(300):
+            if await js("document.readyState") == "complete":
+                break
+            await asyncio.sleep(0.1)
+
+        async def hover(expr):
+            box = json.loads(await js(f"(() => {{ const e = {expr}; e.scrollIntoView({{block: 'center'}}); "
+                                      "const r = e.getBoundingClientRect(); return JSON.stringify([r.x + r.width / 2, r.y + r.height / 2]); })()"))
+            await call("Input.dispatchMouseEvent", type="mouseMoved", x=box[0], y=box[1])
+            await asyncio.sleep(0.2)
+            return json.loads(await js(probe))
+
+        idle = json.loads(await js(probe))
+        on_chip = await hover(f"document.querySelector('{sel} .chip[data-frame=\"{frame}\"]')")
+        on_text = await hover(f"document.querySelector('{sel} .ev')")
+        await call("Input.dispatchMouseEvent", type="mouseMoved", x=1, y=1)
+        await asyncio.sleep(0.2)
+        return idle, on_chip, on_text, json.loads(await js(probe))
+
+    dt = _DevTools(exe, tmp_path)
+    try:
+        idle, on_chip, on_text, away = dt.run(steps)
+    finally:
+        dt.close()
+    clear = "rgba(0, 0, 0, 0)"
+    assert idle and all(bg == clear for _, bg in idle) and all(bg == clear for _, bg in away)
+    assert all(bg == "rgb(253, 230, 138)" for _, bg in on_text)  # the whole unit's evidence
+    lit = [bg != clear for _, bg in on_chip]
+    assert lit == [frame in f.split() for f, _ in on_chip] and any(lit) and not all(lit)
