@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -364,9 +365,13 @@ def write_site(
         spk = list(dict.fromkeys((speaker_names or {}).get(s, s) for s in spk))
         terms = ms.get(art.id)
         term_list = list(dict.fromkeys(terms[terms.detector != "minilm-loaded"].term.str.lower())) if terms is not None else []
+        af = fs.get(art.id)
+        counts = Counter(str(d) for fr in (af.frames if af is not None else ()) for d in fr)
+        frame_list = sorted(counts, key=lambda d: (-counts[d], DIMENSIONS.index(d) if d in DIMENSIONS else 99))
         records.append({"id": art.id, "page": page.name, "title": art.title or art.id, "outlet": art.outlet or "",
                         "date": str(art.date or ""), "group": str(groups.get(art.id, "")) if groups is not None else "",
-                        "quotes": int((aq.kind != "scare").sum()) if len(aq) else 0, "speakers": spk, "terms": term_list})
+                        "quotes": int((aq.kind != "scare").sum()) if len(aq) else 0, "speakers": spk, "terms": term_list,
+                        "frames": frame_list})
     index = out / "index.html"
     index.write_text(index_html(records, group_label=groups.name if groups is not None else None), encoding="utf-8")
     written.append(index)
@@ -378,7 +383,7 @@ INDEX_CSS = """
 .filters label{display:flex;flex-direction:column;gap:.2em}
 .filters input,.filters select{font-size:1em;padding:.2em .3em;min-width:12em}
 #count{font-family:sans-serif;font-size:.9em;color:#555;margin:.4em 0}
-table.index td.speakers,table.index td.terms{font-size:.85em;color:#444;max-width:22em}
+table.index td.speakers,table.index td.terms,table.index td.frames{font-size:.85em;color:#444;max-width:22em}
 button#more{margin:1em 0;font-size:.9em}
 """
 
@@ -386,16 +391,18 @@ INDEX_JS = r"""
 (function () {
   var data = JSON.parse(document.getElementById('articles-data').textContent);
   var $ = function (id) { return document.getElementById(id); };
-  var q = $('q'), group = $('group'), speaker = $('speaker'), term = $('term'), body = $('rows'), count = $('count');
+  var q = $('q'), group = $('group'), speaker = $('speaker'), term = $('term'), frame = $('frame'), body = $('rows'), count = $('count');
   var shown = 100;
   function fill(select, values) {
     values.forEach(function (v) { var o = document.createElement('option'); o.value = v; o.textContent = v; select.appendChild(o); });
   }
   function uniq(key) {
-    var seen = {}; data.forEach(function (r) { [].concat(r[key]).forEach(function (v) { if (v) seen[v] = (seen[v] || 0) + 1; }); });
+    var seen = {}; data.forEach(function (r) { [].concat(r[key] || []).forEach(function (v) { if (v) seen[v] = (seen[v] || 0) + 1; }); });
     return Object.keys(seen).sort(function (a, b) { return seen[b] - seen[a] || (a < b ? -1 : 1); });
   }
   fill(group, uniq('group'));
+  fill(frame, uniq('frames'));
+  if (!frame.options.length || frame.options.length < 2) frame.parentNode.style.display = 'none';
   fill($('speakers'), uniq('speakers').slice(0, 2000));
   fill($('terms-list'), uniq('terms').slice(0, 2000));
   function matches(r) {
@@ -406,6 +413,7 @@ INDEX_JS = r"""
     if (sp && !r.speakers.some(function (x) { return x.toLowerCase().indexOf(sp) >= 0; })) return false;
     var t = term.value.trim().toLowerCase();
     if (t && !r.terms.some(function (x) { return x.indexOf(t) >= 0; })) return false;
+    if (frame.value && (r.frames || []).indexOf(frame.value) < 0) return false;
     return true;
   }
   function cell(tr, text, cls) { var td = document.createElement('td'); td.textContent = text; if (cls) td.className = cls; tr.appendChild(td); return td; }
@@ -418,18 +426,19 @@ INDEX_JS = r"""
       td.appendChild(a); tr.appendChild(td);
       cell(tr, r.outlet); cell(tr, r.date); cell(tr, r.group); cell(tr, String(r.quotes));
       cell(tr, r.speakers.slice(0, 5).join('; '), 'speakers'); cell(tr, r.terms.slice(0, 6).join('; '), 'terms');
+      cell(tr, (r.frames || []).slice(0, 3).join('; '), 'frames');
       body.appendChild(tr);
     });
     count.textContent = hits.length + ' of ' + data.length + ' articles' + (hits.length > shown ? ' (first ' + shown + ' shown)' : '');
     $('more').style.display = hits.length > shown ? '' : 'none';
     var state = new URLSearchParams();
-    [['q', q], ['group', group], ['speaker', speaker], ['term', term]].forEach(function (p) { if (p[1].value) state.set(p[0], p[1].value); });
+    [['q', q], ['group', group], ['speaker', speaker], ['term', term], ['frame', frame]].forEach(function (p) { if (p[1].value) state.set(p[0], p[1].value); });
     history.replaceState(null, '', state.toString() ? '#' + state.toString() : location.pathname);
   }
   var init = new URLSearchParams(location.hash.slice(1));
-  q.value = init.get('q') || ''; group.value = init.get('group') || ''; speaker.value = init.get('speaker') || ''; term.value = init.get('term') || '';
+  q.value = init.get('q') || ''; group.value = init.get('group') || ''; speaker.value = init.get('speaker') || ''; term.value = init.get('term') || ''; frame.value = init.get('frame') || '';
   [q, speaker, term].forEach(function (el) { el.addEventListener('input', function () { shown = 100; render(); }); });
-  group.addEventListener('change', function () { shown = 100; render(); });
+  [group, frame].forEach(function (el) { el.addEventListener('change', function () { shown = 100; render(); }); });
   $('more').addEventListener('click', function () { shown += 500; render(); });
   render();
 })();
@@ -451,7 +460,8 @@ def index_html(records: list[dict], *, group_label: str | None = None) -> str:
     travels as JSON in a non-executable script element and reaches the page only through
     ``textContent`` (never parsed as HTML). The first 100 matches are listed ("show more"
     adds 500), so 5,000 articles stay responsive; the filters live in the URL fragment
-    (``#q=…&group=…&speaker=…&term=…``), so a filtered view can be linked.
+    (``#q=…&group=…&speaker=…&term=…&frame=…``), so a filtered view can be linked. A record's optional
+    ``frames`` (its units' frames, most units first) feeds the frame filter, hidden when no record has one.
     """
     label = _e(group_label or "group")
     return (
@@ -464,10 +474,11 @@ def index_html(records: list[dict], *, group_label: str | None = None) -> str:
         f'<label>{label}<select id="group"><option value="">all</option></select></label>'
         '<label>speaker<input id="speaker" list="speakers" placeholder="a quoted person or source"></label>'
         '<label>loaded term<input id="term" list="terms-list" placeholder="a lexicon term"></label>'
+        '<label>frame<select id="frame"><option value="">any</option></select></label>'
         '<datalist id="speakers"></datalist><datalist id="terms-list"></datalist></div>'
         '<div id="count"></div>'
         f'<table class="index"><thead><tr><th>article</th><th>outlet</th><th>date</th><th>{label}</th><th>quotes</th>'
-        '<th>speakers</th><th>loaded terms</th></tr></thead><tbody id="rows"></tbody></table>'
+        '<th>speakers</th><th>loaded terms</th><th>frames (most units first)</th></tr></thead><tbody id="rows"></tbody></table>'
         '<button id="more" type="button">show more</button>'
         f'<script type="application/json" id="articles-data">{_json_for_html(records)}</script>'
         f"<script>{INDEX_JS}</script></body></html>\n"

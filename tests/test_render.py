@@ -126,7 +126,8 @@ def test_index_page_searches_and_filters_5000_articles(tmp_path):
         records.append({"id": f"a{i}", "page": f"a{i}.html", "title": f"Story {i}" if i != 7 else "<script>alert(1)</script> & co",
                         "outlet": "Daily" if i % 2 else "Weekly", "date": f"2020-01-{1 + i % 28:02d}",
                         "group": ("left", "center", "right")[i % 3], "quotes": i % 5,
-                        "speakers": ["Xi Jinping"] if i % 10 == 0 else ["Jane Doe"], "terms": ["genocide"] if i % 7 == 0 else []})
+                        "speakers": ["Xi Jinping"] if i % 10 == 0 else ["Jane Doe"], "terms": ["genocide"] if i % 7 == 0 else [],
+                        "frames": ["legality", "political"] if i % 4 == 0 else ["political"]})
     page = tmp_path / "index.html"
     page.write_text(index_html(records, group_label="bias_text"), encoding="utf-8")
     assert "<script>alert" not in page.read_text(encoding="utf-8")
@@ -135,6 +136,10 @@ def test_index_page_searches_and_filters_5000_articles(tmp_path):
     ids = re.findall(r'<tr class="row" data-id="(a\d+)"', res.stdout)
     expected = [f"a{i}" for i in range(5000) if i % 3 == 0 and i % 10 == 0 and i % 7 == 0]
     assert ids == expected[:100] and f"{len(expected)} of 5000 articles" in res.stdout
+    framed = run_chromium(exe, "--dump-dom", page.as_uri() + "#group=left&frame=legality", tmp_path=tmp_path)
+    legal = [f"a{i}" for i in range(5000) if i % 3 == 0 and i % 4 == 0]
+    assert re.findall(r'<tr class="row" data-id="(a\d+)"', framed.stdout) == legal[:100]
+    assert f"{len(legal)} of 5000 articles" in framed.stdout
     everything = run_chromium(exe, "--dump-dom", page.as_uri(), tmp_path=tmp_path)
     assert "5000 of 5000 articles (first 100 shown)" in everything.stdout
     assert len(re.findall(r'<tr class="row"', everything.stdout)) == 100
