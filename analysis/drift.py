@@ -51,17 +51,21 @@ class Tolerance:
 EXACT = Tolerance(atol=0.0, rtol=0.0, cells=0.0, labels=1.0)
 
 #: Cells a learned model writes (sentence sentiment, the learned loaded-word detector, target sentiment).
-#: Chosen from two measurements (README, "Figures, reproducibly"): (1) between the int8 kernels of the
+#: Chosen from three measurements (README, "Figures, reproducibly"): (1) between the int8 kernels of the
 #: two kinds of x86-64 CPU (AVX-512 VNNI native, AVX2 under qemu-x86_64 -cpu Haswell), 400 sentences:
 #: a sentence score moves by 0.012 on average (at most 0.147), 51 of 11,972 words (of 646 flagged)
 #: cross the learned detector's threshold; (2) every figure regenerated with fp32 instead of int8 (a
-#: perturbation of the same size: 54 words cross, mean score move 0.011): means stay within 0.02,
-#: small cells move by a whole step (a share of three mentions), at most 11.1 % of a figure's learned
-#: numbers leave ±(0.02 + 5 %) (04-density) and 87 % of the learned loaded-term occurrences agree
-#: (04-loaded-terms). Hence: ±(0.02 + 5 %) per number, up to 15 % of cells beyond it, 80 % of labels
-#: agreeing — loose enough for another CPU, tight enough that a changed model, threshold or rule
-#: (which moves most cells) fails.
-LEARNED = Tolerance(atol=0.02, rtol=0.05, cells=0.15, labels=0.80)
+#: perturbation of the same size: 54 words cross, mean score move 0.011): at most 11.1 % of a figure's
+#: learned numbers leave ±(0.02 + 5 %) and 87 % of the learned loaded-term occurrences agree; (3) every
+#: figure regenerated on a real AVX2 machine (AMD EPYC, no VNNI) against the references made on an
+#: AVX-512 VNNI Intel Xeon: the learned detector flags about 6 % more words, so up to 25.0 % of
+#: 04-density's learned numbers leave the band, 32.3 % of 07-seed-actors' (10 of 31 per-mention target
+#: scores of one article, by up to 0.22; 30 of 31 polarities agree) and 82.4 % of the learned loaded-term
+#: occurrences agree (04-loaded-terms). Hence: ±(0.02 + 5 %) per number, up to 40 % of cells beyond it,
+#: 75 % of labels agreeing — loose enough for either kind of CPU until inference stops depending on the
+#: CPU (the issue "One encoder pass", item 4), tight enough that a changed model, threshold or rule (which
+#: moves most cells) fails.
+LEARNED = Tolerance(atol=0.02, rtol=0.05, cells=0.40, labels=0.75)
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,9 @@ def _learned_mask(frame: pd.DataFrame, rule: Rule | None, numeric: list[str]) ->
 
 
 def _keyed(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
-    keys = frame[key].astype(str).agg("\x1f".join, axis=1) if key else pd.Series("", index=frame.index)
+    # text per cell, missing as "" (pandas 3 keeps NaN through astype(str), which join refuses)
+    cells = frame[key].apply(lambda col: col.map(lambda v: "" if pd.isna(v) else str(v))) if key else None
+    keys = cells.agg("\x1f".join, axis=1) if key else pd.Series("", index=frame.index)
     return frame.assign(_key=keys.to_numpy(), _n=keys.groupby(keys).cumcount().to_numpy()).set_index(["_key", "_n"])
 
 
