@@ -79,11 +79,11 @@ def cmd_train_frames(args: argparse.Namespace) -> None:
     from .frame_model import FrameConfig, train_frames
 
     overrides = {k: v for k, v in (("seed", args.seed), ("epochs", args.epochs), ("lr", args.lr), ("layers", args.layers),
-                                   ("max_length", args.max_length)) if v is not None}
+                                   ("max_length", args.max_length), ("calibration_folds", args.folds)) if v is not None}
     rec = train_frames(corpus_folder=args.corpus, out_dir=args.out, config=FrameConfig(**overrides),
                        log=lambda m: print(m, file=sys.stderr))
     ev = rec.get("evaluation", {})
-    print(json.dumps({"dev": rec["dev_metrics"], "test_fp32": rec["test_metrics"], "test_int8": ev.get("test"),
+    print(json.dumps({"selection": rec["selection"], "dev": rec["dev_metrics"], "test_fp32": rec["test_metrics"], "test_int8": ev.get("test"),
                       "gvfc": ev.get("gvfc"), "training_seconds": rec["training_seconds"]}))
 
 
@@ -104,6 +104,8 @@ def add_commands(sub) -> None:
     p.add_argument("--lr", type=float)
     p.add_argument("--layers", type=int, help="transformer layers of MiniLM to keep (default: FrameConfig)")
     p.add_argument("--max-length", type=int, help="word pieces per unit (default: FrameConfig)")
+    p.add_argument("--folds", type=int, help="cross-fitting folds over train + dev that choose the epoch and thresholds "
+                                             "(default: FrameConfig, 4; 0: train on train, choose on dev)")
     p.set_defaults(func=cmd_train_frames)
 
 

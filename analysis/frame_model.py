@@ -97,7 +97,8 @@ class FrameConfig(AdapterSettings):
     pos_weight: float = 3.0  # BCE weight of a positive frame label
     primary_weight: float = 1.0
     evidence_weight: float = 1.0
-    min_dev_positives: int = 10  # dimensions with fewer dev positives get the pooled dev threshold
+    min_dev_positives: int = 10  # dimensions with fewer calibration positives get the pooled threshold
+    calibration_folds: int = 4  # > 1: epoch and decision rules from out-of-fold predictions over train + dev (by article)
     base: str | None = None  # a BERT folder (tests); None: the packaged MiniLM
     limit: int = 0  # > 0: the first `limit` train units only (tests)
     eval_limit: int = 0  # > 0: the first `eval_limit` dev and test units only (tests)
@@ -210,18 +211,31 @@ def decide(probs: np.ndarray, primary_probs: np.ndarray, calibration: dict) -> t
     """Frames (bool [n, 15]) and primary (int [n], index into :data:`PRIMARY_LABELS`) under a calibration.
 
     Frames: each dimension at or above its threshold. Primary: the argmax of the primary head's
-    log-probabilities with ``none_bias`` added to ``none``'s. With ``consistent``, the primary
-    dimension is added to the frames and a ``none`` primary clears them (the codebook's rule that the
-    primary is one of the unit's frames, and ``none`` means no frame).
+    log-probabilities with ``none_bias`` added to ``none``'s. ``consistent`` reconciles the two with the
+    codebook's rules (the primary is one of the unit's frames; ``none`` means no frame):
+
+    * ``"primary"`` (or ``True``): the primary head wins — its dimension is added to the frames, and a
+      ``none`` primary clears them;
+    * ``"frames"``: the frames win where the primary head says ``none`` — the primary becomes the
+      predicted frame the primary head rates highest; a dimension primary is added to the frames;
+    * ``False``: no reconciliation (earlier models; a primary may then lie outside the frames).
     """
     thr = np.array([calibration["thresholds"][d] for d in DIMENSIONS])
     frames = probs >= thr
     logp = np.log(np.clip(primary_probs, 1e-12, 1.0))
     logp[:, -1] += float(calibration.get("none_bias", 0.0))
     primary = logp.argmax(1)
-    if calibration.get("consistent"):
+    rule = calibration.get("consistent")
+    if rule:
         frames = frames.copy()
         is_none = primary == len(DIMENSIONS)
+        if rule == "frames":
+            switch = np.flatnonzero(is_none & frames.any(1))
+            if len(switch):
+                masked = np.where(frames[switch], logp[switch, :len(DIMENSIONS)], -np.inf)
+                primary = primary.copy()
+                primary[switch] = masked.argmax(1)
+            is_none = primary == len(DIMENSIONS)
         frames[is_none] = False
         rows = np.flatnonzero(~is_none)
         frames[rows, primary[rows]] = True
@@ -460,8 +474,9 @@ def choose_calibration(probs: np.ndarray, pprobs: np.ndarray, items: list[dict],
     least ``min_positives`` dev positives gets its own F1-maximising threshold (the grid
     :data:`GRID`; ties: the one nearest the pooled threshold), the rarer ones the pooled one.
     ``none_bias`` (added to the primary head's log-probability of none; -2 … 2): the best dev primary
-    accuracy (ties: nearest 0). ``consistent`` (primary added to frames, none clears them): kept when
-    it raises dev macro-F1. ``evidence_threshold``: best dev character F1 of the evidence spans.
+    accuracy (ties: nearest 0). ``consistent``: the reconciling rule of :func:`decide` (every
+    prediction keeps the codebook's primary-in-frames rule) with the better mean of macro-F1 and primary
+    accuracy. ``evidence_threshold``: best dev character F1 of the evidence spans.
     """
     y = np.stack([it["y"] for it in items]).astype(bool)
     gp = np.array([it["primary"] for it in items])
@@ -484,11 +499,13 @@ def choose_calibration(probs: np.ndarray, pprobs: np.ndarray, items: list[dict],
     accs = np.array(accs)
     best = np.flatnonzero(accs == accs.max())
     none_bias = float(biases[best[np.argmin(np.abs(biases[best]))]])
-    cal = {"thresholds": thresholds, "pooled_threshold": pooled, "own_threshold": own, "none_bias": none_bias,
-           "consistent": False}
-    plain = macro_f1(y, decide(probs, pprobs, cal)[0], min_positives)
-    cons = macro_f1(y, decide(probs, pprobs, {**cal, "consistent": True})[0], min_positives)
-    cal["consistent"] = bool(cons > plain)
+    cal = {"thresholds": thresholds, "pooled_threshold": pooled, "own_threshold": own, "none_bias": none_bias}
+
+    def rule_score(rule: str) -> float:
+        frames, prim = decide(probs, pprobs, {**cal, "consistent": rule})
+        return float(np.nanmean([macro_f1(y, frames, min_positives), (prim == gp).mean()]))
+
+    cal["consistent"] = max(("primary", "frames"), key=rule_score)  # ties: "primary"
     frames, _ = decide(probs, pprobs, cal)
     ev_f1 = [evidence_overlap(items, evs, frames, t)["f1"] for t in GRID]
     cal["evidence_threshold"] = float(GRID[int(np.nanargmax(ev_f1))]) if not np.all(np.isnan(ev_f1)) else 0.5
@@ -540,73 +557,66 @@ def _data_hashes(folder: Path) -> dict[str, str]:
     return {f.relative_to(folder).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
 
 
-def train_frames(*, corpus_folder: str | Path | None = None, out_dir: str | Path | None = None,
-                 config: FrameConfig | None = None, dev_only: bool = False, log=print) -> dict:
-    """Train the frames model on the coded corpus's train split; calibrate on dev; test once.
+def article_folds(gold, k: int, seed: int) -> np.ndarray:
+    """Fold number (0 … k-1) of each row of ``gold``, by article: articles in a seeded random order, each to
+    the fold with the fewest units so far (folds of about equal size; a whole article in one fold)."""
+    sizes = gold.groupby("article_id", sort=True).size()
+    load = np.zeros(k)
+    fold_of = {}
+    for i in np.random.default_rng(seed).permutation(len(sizes)):
+        f = int(np.argmin(load))
+        fold_of[sizes.index[i]] = f
+        load[f] += sizes.iloc[i]
+    return gold.article_id.map(fold_of).to_numpy().astype(int)
 
-    Each step: one batch of train units through the adapted encoder; loss = BCE(frames, pos_weight)
-    + primary_weight * CE(primary) + evidence_weight * BCE(evidence pieces, on the dimensions the
-    unit is coded with). After each epoch the decision rules are chosen on dev
-    (:func:`choose_calibration`) and the epoch with the best dev score (mean of dev macro-F1 over the
-    dimensions with at least ``min_dev_positives`` dev positives and dev primary accuracy) is kept.
-    Test metrics (fp32) are computed once, at the end. Then the folder is written and the shipped
-    path (ONNX int8, :class:`FrameModel`) is evaluated on dev and test and, when the data is there,
-    on GVFC (:func:`gvfc_check`), into ``evaluation.json`` and the model card. Returns the training record
-    (plus ``evaluation``). ``dev_only``: for choosing a configuration — no test metrics, no GVFC, no
-    model card (the test split stays unseen until the chosen configuration is trained).
-    """
+
+def _new_model(cfg: FrameConfig, seed: int):
+    """Tokenizer, the base encoder with a fresh LoRA adapter, and fresh heads, all seeded with ``seed``."""
     import torch
     from peft import LoraConfig, get_peft_model
-    from transformers import get_linear_schedule_with_warmup
 
-    from .frame_coding import corpus_bodies, read_corpus
     from .minilm import quiet
 
-    cfg = config or FrameConfig()
-    folder = Path(corpus_folder) if corpus_folder else paths.FRAMES_CORPUS
-    out = Path(out_dir) if out_dir else paths.FRAME_MODEL
-    _seed_everything(cfg.seed, cfg.threads)
-    bodies = corpus_bodies(folder)
-    gold = read_corpus(folder, bodies)["gold"]
-    train, dev, test = (gold[gold.split == s].reset_index(drop=True) for s in ("train", "dev", "test"))
-    if cfg.limit:
-        train = train.head(cfg.limit)
-    if cfg.eval_limit:
-        dev, test = dev.head(cfg.eval_limit), test.head(cfg.eval_limit)
-    log(f"frames corpus: train {len(train)}, dev {len(dev)}, test {len(test)} units; layers {cfg.layers}, "
-        f"max_length {cfg.max_length}, seed {cfg.seed}")
+    _seed_everything(seed, cfg.threads)
     tok, encoder = _load_base(cfg)
-    pad = tok.pad_token_id or 0
     with quiet():
         model = get_peft_model(encoder, LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
                                                    target_modules=list(cfg.target_modules), bias="none"))
     h = encoder.config.hidden_size
     heads = {"frames": torch.nn.Linear(h, len(DIMENSIONS)), "primary": torch.nn.Linear(h, len(PRIMARY_LABELS)),
              "evidence": torch.nn.Linear(h, len(DIMENSIONS))}
+    return tok, model, heads
+
+
+def _fit(cfg: FrameConfig, model, heads: dict, items: list[dict], pad: int, *, seed: int, stop_after: int | None = None,
+         after_epoch=None, desc: str = "epoch") -> None:
+    """Train ``model`` and ``heads`` on ``items`` in place; the linear schedule spans ``cfg.epochs`` epochs and
+    training stops after ``stop_after`` of them (default: all). ``after_epoch(epoch, train_seconds)`` runs after
+    each epoch. Loss per batch: BCE(frames, pos_weight) + primary_weight * CE(primary) + evidence_weight *
+    BCE(evidence pieces, on the dimensions the unit is coded with)."""
+    import torch
+    from transformers import get_linear_schedule_with_warmup
+
+    from .progress import bar
+
     head_params = [p for m in heads.values() for p in m.parameters()]
     opt = torch.optim.AdamW([{"params": [p for p in model.parameters() if p.requires_grad], "lr": cfg.lr},
                              {"params": head_params, "lr": cfg.head_lr}], weight_decay=cfg.weight_decay)
-    tr_items, dev_items, test_items = (_encode(tok, g, bodies, cfg.max_length) for g in (train, dev, test))
-    steps_per_epoch = (len(tr_items) + cfg.batch_size - 1) // cfg.batch_size
+    steps_per_epoch = (len(items) + cfg.batch_size - 1) // cfg.batch_size
     sched = get_linear_schedule_with_warmup(opt, int(cfg.warmup * steps_per_epoch * cfg.epochs), steps_per_epoch * cfg.epochs)
-    gen = torch.Generator().manual_seed(cfg.seed)
+    gen = torch.Generator().manual_seed(seed)
     bce = torch.nn.BCEWithLogitsLoss(pos_weight=torch.full((len(DIMENSIONS),), cfg.pos_weight))
     ce = torch.nn.CrossEntropyLoss()
-    best: dict = {"score": -9.0}
-    history = []
-    t0 = time.perf_counter()
-    from .progress import bar
-
-    for epoch in range(1, cfg.epochs + 1):
+    for epoch in range(1, (stop_after or cfg.epochs) + 1):
         model.train()
         for m in heads.values():
             m.train()
         te = time.perf_counter()
-        order = torch.randperm(len(tr_items), generator=gen).tolist()
-        progress = bar(total=steps_per_epoch, desc=f"epoch {epoch}", unit="batch")
+        order = torch.randperm(len(items), generator=gen).tolist()
+        progress = bar(total=steps_per_epoch, desc=f"{desc} {epoch}", unit="batch")
         for i in range(0, len(order), cfg.batch_size):
             progress.update(1)
-            ids, mask, piece, ev, y, primary, ev_mask = _collate([tr_items[j] for j in order[i:i + cfg.batch_size]], pad)
+            ids, mask, piece, ev, y, primary, ev_mask = _collate([items[j] for j in order[i:i + cfg.batch_size]], pad)
             hidden = model(input_ids=ids, attention_mask=mask).last_hidden_state
             pooled = mean_pool(hidden, mask)
             loss = bce(heads["frames"](pooled), y) + cfg.primary_weight * ce(heads["primary"](pooled), primary)
@@ -620,23 +630,123 @@ def train_frames(*, corpus_folder: str | Path | None = None, out_dir: str | Path
             opt.step()
             sched.step()
         progress.close()
-        train_s = time.perf_counter() - te
-        probs, pprobs, evs = _predict_torch(model, heads, dev_items, pad)
-        cal = choose_calibration(probs, pprobs, dev_items, evs, min_positives=cfg.min_dev_positives)
-        dev_m = split_metrics(dev_items, probs, pprobs, evs, cal, dev, min_positives=cfg.min_dev_positives)
-        score = float(np.nanmean([dev_m["macro_f1"] or 0.0, dev_m["primary_accuracy"] or 0.0]))
-        history.append({"epoch": epoch, "dev_macro_f1": dev_m["macro_f1"], "dev_primary_accuracy": dev_m["primary_accuracy"],
-                        "dev_evidence_f1": dev_m["evidence"]["f1"], "train_seconds": round(train_s, 1),
-                        "seconds": round(time.perf_counter() - t0, 1)})
-        log(f"epoch {epoch}: dev macro-F1 {dev_m['macro_f1']}, primary accuracy {dev_m['primary_accuracy']}, "
-            f"evidence F1 {dev_m['evidence']['f1']} (train {train_s:.0f}s, total {time.perf_counter() - t0:.0f}s)")
-        if score > best["score"]:
-            best = {"score": score, "epoch": epoch, "dev": dev_m, "calibration": cal,
-                    "state": {k: v.detach().clone() for k, v in model.state_dict().items() if "lora_" in k},
-                    "heads": {f"{n}.{k}": v.detach().clone() for n, m in heads.items() for k, v in m.state_dict().items()}}
-    model.load_state_dict(best["state"], strict=False)
-    for n, m in heads.items():
-        m.load_state_dict({k.split(".", 1)[1]: v for k, v in best["heads"].items() if k.startswith(n + ".")})
+        if after_epoch is not None:
+            after_epoch(epoch, time.perf_counter() - te)
+
+
+def _snapshot(model, heads: dict) -> tuple[dict, dict]:
+    return ({k: v.detach().clone() for k, v in model.state_dict().items() if "lora_" in k},
+            {f"{n}.{k}": v.detach().clone() for n, m in heads.items() for k, v in m.state_dict().items()})
+
+
+def _score(m: dict) -> float:
+    """The selection score: mean of macro-F1 and primary accuracy."""
+    return float(np.nanmean([m["macro_f1"] or 0.0, m["primary_accuracy"] or 0.0]))
+
+
+def train_frames(*, corpus_folder: str | Path | None = None, out_dir: str | Path | None = None,
+                 config: FrameConfig | None = None, dev_only: bool = False, log=print) -> dict:
+    """Train the frames model on the coded corpus; choose the epoch and the decision rules on data it
+    was not trained on; test once.
+
+    With ``calibration_folds`` = k > 1 (the default; cross-fitting): the train and dev splits are pooled
+    and cut into k folds by article (:func:`article_folds`); for each fold a model (seed + 1 + fold) is
+    trained on the other folds and predicts the held-out one after every epoch. The out-of-fold
+    predictions of all pooled units choose the epoch (best mean of macro-F1 over the dimensions with at
+    least ``min_dev_positives`` positives and primary accuracy) and the decision rules
+    (:func:`choose_calibration`); the shipped model is then trained on all pooled units (seed ``seed``)
+    for that many epochs of the same schedule. So every threshold rests on some 5,000 units instead of
+    a 354-unit dev split. With k ≤ 1: train on train, choose epoch and rules on dev.
+
+    Each step: one batch through the adapted encoder (:func:`_fit`). Test metrics (fp32) are computed
+    once, at the end, and never used for a choice. Then the folder is written and the shipped path
+    (ONNX int8, :class:`FrameModel`) is evaluated on the test split (and dev, without cross-fitting)
+    and, when the data is there, on GVFC (:func:`gvfc_check`), into ``evaluation.json`` and the model
+    card. Returns the training record (plus ``evaluation``). ``dev_only``: for choosing a configuration
+    — no test metrics, no GVFC, no model card.
+    """
+    import pandas as pd
+
+    from .frame_coding import corpus_bodies, read_corpus
+
+    cfg = config or FrameConfig()
+    folder = Path(corpus_folder) if corpus_folder else paths.FRAMES_CORPUS
+    out = Path(out_dir) if out_dir else paths.FRAME_MODEL
+    bodies = corpus_bodies(folder)
+    gold = read_corpus(folder, bodies)["gold"]
+    train, dev, test = (gold[gold.split == s].reset_index(drop=True) for s in ("train", "dev", "test"))
+    if cfg.limit:
+        train = train.head(cfg.limit)
+    if cfg.eval_limit:
+        dev, test = dev.head(cfg.eval_limit), test.head(cfg.eval_limit)
+    cv = cfg.calibration_folds > 1
+    fit_on = pd.concat([train, dev], ignore_index=True) if cv else train
+    k = min(cfg.calibration_folds, fit_on.article_id.nunique()) if cv else 0
+    log(f"frames corpus: train {len(train)}, dev {len(dev)}, test {len(test)} units; layers {cfg.layers}, "
+        f"max_length {cfg.max_length}, seed {cfg.seed}; "
+        + (f"cross-fitted over {k} folds of train + dev ({len(fit_on)} units)" if cv else "calibrated on dev"))
+    tok, model, heads = _new_model(cfg, cfg.seed)
+    pad = tok.pad_token_id or 0
+    fit_items, dev_items, test_items = (_encode(tok, g, bodies, cfg.max_length) for g in (fit_on, dev, test))
+    history: list[dict] = []
+    t0 = time.perf_counter()
+    if cv:
+        fold = article_folds(fit_on, k, cfg.seed)
+        n = len(fit_items)
+        oof = {e: (np.zeros((n, len(DIMENSIONS))), np.zeros((n, len(PRIMARY_LABELS))), [None] * n)
+               for e in range(1, cfg.epochs + 1)}
+        seconds: dict[int, float] = {}
+        for f in range(k):
+            held = np.flatnonzero(fold == f)
+            _, fm, fh = _new_model(cfg, cfg.seed + 1 + f)
+            held_items = [fit_items[i] for i in held]
+
+            def predict_held(epoch, train_s, fm=fm, fh=fh, held=held, held_items=held_items):
+                probs, pprobs, evs = _predict_torch(fm, fh, held_items, pad)
+                oof[epoch][0][held], oof[epoch][1][held] = probs, pprobs
+                for i, e in zip(held, evs):
+                    oof[epoch][2][i] = e
+                seconds[epoch] = seconds.get(epoch, 0.0) + train_s
+
+            _fit(cfg, fm, fh, [fit_items[i] for i in np.flatnonzero(fold != f)], pad, seed=cfg.seed + 1 + f,
+                 after_epoch=predict_held, desc=f"fold {f + 1}/{k}, epoch")
+            log(f"fold {f + 1}/{k}: {len(held)} held-out units ({time.perf_counter() - t0:.0f}s)")
+        best: dict = {"score": -9.0}
+        for epoch in range(1, cfg.epochs + 1):
+            probs, pprobs, evs = oof[epoch]
+            cal = choose_calibration(probs, pprobs, fit_items, evs, min_positives=cfg.min_dev_positives)
+            m = split_metrics(fit_items, probs, pprobs, evs, cal, fit_on, min_positives=cfg.min_dev_positives)
+            history.append({"epoch": epoch, "dev_macro_f1": m["macro_f1"], "dev_primary_accuracy": m["primary_accuracy"],
+                            "dev_evidence_f1": m["evidence"]["f1"], "train_seconds": round(seconds[epoch], 1),
+                            "seconds": round(time.perf_counter() - t0, 1)})
+            log(f"epoch {epoch} (out of fold): macro-F1 {m['macro_f1']}, primary accuracy {m['primary_accuracy']}")
+            if _score(m) > best["score"]:
+                best = {"score": _score(m), "epoch": epoch, "dev": m, "calibration": cal}
+        final = {}
+        _fit(cfg, model, heads, fit_items, pad, seed=cfg.seed, stop_after=best["epoch"], desc="final model, epoch",
+             after_epoch=lambda e, s: final.update(seconds=s))
+        best["state"], best["heads"] = _snapshot(model, heads)
+        log(f"final model: {best['epoch']} epochs on {len(fit_items)} units ({time.perf_counter() - t0:.0f}s)")
+    else:
+        best = {"score": -9.0}
+
+        def on_dev(epoch, train_s):
+            probs, pprobs, evs = _predict_torch(model, heads, dev_items, pad)
+            cal = choose_calibration(probs, pprobs, dev_items, evs, min_positives=cfg.min_dev_positives)
+            m = split_metrics(dev_items, probs, pprobs, evs, cal, dev, min_positives=cfg.min_dev_positives)
+            history.append({"epoch": epoch, "dev_macro_f1": m["macro_f1"], "dev_primary_accuracy": m["primary_accuracy"],
+                            "dev_evidence_f1": m["evidence"]["f1"], "train_seconds": round(train_s, 1),
+                            "seconds": round(time.perf_counter() - t0, 1)})
+            log(f"epoch {epoch}: dev macro-F1 {m['macro_f1']}, primary accuracy {m['primary_accuracy']}, "
+                f"evidence F1 {m['evidence']['f1']} (train {train_s:.0f}s, total {time.perf_counter() - t0:.0f}s)")
+            if _score(m) > best["score"]:
+                best.update(score=_score(m), epoch=epoch, dev=m, calibration=cal)
+                best["state"], best["heads"] = _snapshot(model, heads)
+
+        _fit(cfg, model, heads, fit_items, pad, seed=cfg.seed, after_epoch=on_dev)
+        model.load_state_dict(best["state"], strict=False)
+        for n_, m_ in heads.items():
+            m_.load_state_dict({kk.split(".", 1)[1]: v for kk, v in best["heads"].items() if kk.startswith(n_ + ".")})
     test_m = None
     if not dev_only:
         probs, pprobs, evs = _predict_torch(model, heads, test_items, pad)
@@ -647,17 +757,20 @@ def train_frames(*, corpus_folder: str | Path | None = None, out_dir: str | Path
         "base": BASE_ID if not cfg.base else str(cfg.base), "task": "policy frames (15 dimensions), primary frame, evidence",
         "dimensions": list(DIMENSIONS), "primary_labels": list(PRIMARY_LABELS), "config": asdict(cfg), "seed": cfg.seed,
         "history": history, "best_epoch": best["epoch"], "calibration": best["calibration"],
+        "selection": (f"out-of-fold predictions of {len(fit_on)} train + dev units, {k} folds by article" if cv
+                      else f"the dev split ({len(dev)} units)"),
         "dev_metrics": best["dev"], "test_metrics": test_m, "training_seconds": round(time.perf_counter() - t0, 1),
         "data": {"source": "corpus/frames (Wikinews units coded by language-model agents; see its README.md)",
                  "files": _data_hashes(folder), "train": len(train), "dev": len(dev), "test": len(test),
-                 "split": "by article (corpus/frames/sample.csv)",
-                 "gold_sources": {s: {k: int(v) for k, v in g.source.value_counts().items()}
+                 "fitted_on": len(fit_on), "split": "by article (corpus/frames/sample.csv)",
+                 "gold_sources": {s: {kk: int(v) for kk, v in g.source.value_counts().items()}
                                   for s, g in (("train", train), ("dev", dev), ("test", test))}},
         "versions": _versions(),
     }
     _save(model, best["heads"], out, record)
+    splits = ("test",) if cv else ("dev", "test")
     evaluation = evaluate_shipped(out, corpus_folder=folder, gvfc=cfg.gvfc and not dev_only, eval_limit=cfg.eval_limit,
-                                  splits=("dev",) if dev_only else ("dev", "test"), log=log)
+                                  splits=() if (dev_only and cv) else (("dev",) if dev_only else splits), log=log)
     (out / "evaluation.json").write_text(json.dumps(evaluation, indent=2) + "\n", encoding="utf-8")
     if not dev_only:
         (out / "README.md").write_text(model_card(record, evaluation, _agreement(folder)), encoding="utf-8")
@@ -827,7 +940,9 @@ def model_card(rec: dict, evaluation: dict | None = None, agreement: dict | None
         m, mi = t["per_dimension"][dim], (ti.get("per_dimension") or {}).get(dim, {})
         rows.append(f"| {dim} | {m['support']} | {_fmt(mi.get('precision'))} | {_fmt(mi.get('recall'))} | "
                     f"{_fmt(mi.get('f1'))} | {_fmt(m['f1'])} | {cal['thresholds'][dim]:.2f} | {a('round 1', dim)} | {a('all', dim)} |")
-    hist = "; ".join(f"epoch {h['epoch']}: dev macro-F1 {_fmt(h['dev_macro_f1'], 3)}, primary {_fmt(h['dev_primary_accuracy'], 3)}"
+    cv = "folds" in rec.get("selection", "")
+    on = "out-of-fold" if cv else "dev"
+    hist = "; ".join(f"epoch {h['epoch']}: {on} macro-F1 {_fmt(h['dev_macro_f1'], 3)}, primary {_fmt(h['dev_primary_accuracy'], 3)}"
                      f" ({h['train_seconds']:.0f} s)" for h in rec["history"])
     g = ev.get("gvfc")
     if g:
@@ -854,7 +969,27 @@ def model_card(rec: dict, evaluation: dict | None = None, agreement: dict | None
         w = min(shown, key=lambda x: ti["per_dimension"][x]["f1"])
         wm, dev_n = ti["per_dimension"][w], rec["dev_metrics"]["per_dimension"][w]["support"]
         weakest = (f"Weakest of those: `{w}` (test F1 {_fmt(wm['f1'])}, recall {_fmt(wm['recall'])}; its threshold "
-                   f"{cal['thresholds'][w]:.2f} came from {dev_n} dev positives).")
+                   f"{cal['thresholds'][w]:.2f} came from {dev_n} {on} positives).")
+    dm = rec["dev_metrics"]
+    if cv:
+        fit_text = (f"{rec['selection']}; each fold's model trained on the "
+                    f"other folds (seed {rec['seed']} + 1 + fold), the shipped model on all of them (seed {rec['seed']}) for the kept "
+                    f"number of epochs of the same schedule")
+        check = (f"Out-of-fold (fp32, the data the rules were chosen on; macro-F1 over all {len(dm['macro_f1_dimensions'])} "
+                 f"dimensions with ≥ {dm['min_positives']} positives): macro-F1 {_fmt(dm['macro_f1'], 3)}, primary accuracy "
+                 f"{_fmt(dm['primary_accuracy'], 3)}.")
+        small = ""
+    else:
+        fit_text = f"the dev split ({d['dev']} units)"
+        check = (f"Dev (int8): macro-F1 {_fmt((ev.get('dev') or {}).get('macro_f1'), 3)}, primary accuracy "
+                 f"{_fmt((ev.get('dev') or {}).get('primary_accuracy'), 3)}.")
+        small = (f"The dev split is small ({d['dev']} units, single-coded): most thresholds rest on fewer than 20 dev "
+                 f"positives.")
+    rule = {"primary": "the primary head wins (its dimension is added to the frames; none clears them)",
+            "frames": "the frames win where the primary head says none (the primary becomes the predicted frame it rates "
+                      "highest); a dimension primary is added to the frames",
+            True: "the primary head wins (its dimension is added to the frames; none clears them)",
+            False: "none (a primary may lie outside the frames)"}.get(cal.get("consistent"), str(cal.get("consistent")))
     goal_f1 = ti.get("macro_f1") is not None and ti["macro_f1"] >= 0.60
     goal_acc = ti.get("primary_accuracy") is not None and ti["primary_accuracy"] >= 0.65
     return f"""# minilm-frames: the 15 policy-frame dimensions, a primary frame and evidence words, on all-MiniLM-L6-v2
@@ -876,28 +1011,28 @@ stage calls it.
   (frames, pos_weight {c['pos_weight']}) + {c['primary_weight']} × cross-entropy (primary) + {c['evidence_weight']} × BCE
   (evidence pieces, on the dimensions the unit is coded with); AdamW lr {c['lr']} (adapter) / {c['head_lr']} (heads),
   linear schedule, warm-up {c['warmup']}, seed {rec['seed']}, {c['threads']} CPU thread, deterministic algorithms. {hist}.
-  Kept: epoch {rec['best_epoch']} (best mean of dev macro-F1 over dimensions with ≥ {c['min_dev_positives']} dev
-  positives and dev primary accuracy). Total {rec['training_seconds']:.0f} s. Reproduce: `python -m analysis train-frames`.
-- **Configuration (chosen on dev and cost only):** {CONFIG_RULE}.
+  Epoch and decision rules chosen on {fit_text}. Kept: epoch {rec['best_epoch']} (best mean of {on} macro-F1 over
+  dimensions with ≥ {c['min_dev_positives']} {on} positives and {on} primary accuracy). Total {rec['training_seconds']:.0f} s.
+  Reproduce: `python -m analysis train-frames`.
+- **Configuration (the number of layers; chosen on the 354-unit dev split and cost only, with the earlier dev-calibrated training):** {CONFIG_RULE}.
 
 | layers | epochs | kept epoch | dev macro-F1 (fp32 / int8) | dev primary acc. (fp32 / int8) | dev evidence F1 | s / epoch | stage cost ÷ minilm stage | share of a build |
 |---|---|---|---|---|---|---|---|---|
 {search}
 
-- **Decision rules (chosen on dev only; `calibration.json`):** per-dimension thresholds for the dimensions with
-  ≥ {cal['min_dev_positives']} dev positives ({', '.join(cal['own_threshold'])}), the pooled dev threshold
+- **Decision rules (chosen on the {on} predictions only; `calibration.json`):** per-dimension thresholds for the
+  dimensions with ≥ {cal['min_dev_positives']} {on} positives ({', '.join(cal['own_threshold'])}), the pooled threshold
   {cal['pooled_threshold']:.2f} for the rest; primary = argmax of the primary head with {cal['none_bias']:+.2f} added to
-  none's log-probability; consistent frames (primary added, none clears them): {cal['consistent']}; evidence:
+  none's log-probability; primary and frames reconciled by the codebook's rule that the primary is one of the frames:
+  {rule}; evidence:
   pieces with probability ≥ {cal['evidence_threshold']:.2f} (else the most probable one), widened to words, merged.
 - **Held-out test split (computed once, never used for a choice), n = {t['units']} units:** int8 (shipped path):
   macro-F1 over the dimensions with ≥ 20 test positives ({', '.join(ti.get('macro_f1_dimensions', t['macro_f1_dimensions']))})
   **{_fmt(ti.get('macro_f1'), 3)}**, primary accuracy **{_fmt(ti.get('primary_accuracy'), 3)}**, any-frame F1
   {_fmt(ti.get('any_frame_f1'), 3)}, evidence character F1 {_fmt((ti.get('evidence') or {}).get('f1'), 3)}; fp32: macro-F1
-  {_fmt(t['macro_f1'], 3)}, primary accuracy {_fmt(t['primary_accuracy'], 3)}. Dev (int8): macro-F1
-  {_fmt((ev.get('dev') or {}).get('macro_f1'), 3)}, primary accuracy {_fmt((ev.get('dev') or {}).get('primary_accuracy'), 3)}.
+  {_fmt(t['macro_f1'], 3)}, primary accuracy {_fmt(t['primary_accuracy'], 3)}. {check}
   Goals: macro-F1 ≥ 0.60 — **{'met' if goal_f1 else 'not met'}**; primary accuracy ≥ 0.65 — **{'met' if goal_acc else 'not met'}**.
-  {weakest} The dev split is small ({d['dev']} units, single-coded): most thresholds rest on fewer than 20 dev
-  positives. Coders' α: primary frame {a('round 1', 'primary')} (round 1),
+  {weakest} {small} Coders' α: primary frame {a('round 1', 'primary')} (round 1),
   {a('all', 'primary')} (both rounds).
 
 | dimension | test positives | P (int8) | R (int8) | F1 (int8) | F1 (fp32) | threshold | coders' α, round 1 | coders' α, both rounds |
@@ -911,7 +1046,7 @@ stage calls it.
 - **Licences:** base model Apache-2.0; Wikinews texts CC BY 2.5; codes, adapter and heads MIT like the project.
 - **Limits:** trained on ~5.8k units of Wikinews (2019–2022 news, many disasters, elections and diplomacy), coded
   by language-model agents; dimensions with few training positives (capacity_resources, morality, cultural_identity,
-  other, quality_of_life) are weak and their thresholds rest on few dev positives; the test split has ≥ 20 positives
+  other, quality_of_life) are weak and their thresholds rest on few positives; the test split has ≥ 20 positives
   for only {len(t['macro_f1_dimensions'])} dimensions, so the macro-F1 rests on those; a unit is read without its
   neighbours, as the coders were told to code.
 - **Versions:** {', '.join(f'{k} {x}' for k, x in rec['versions'].items())}.

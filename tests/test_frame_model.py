@@ -133,7 +133,11 @@ def test_tiny_model_trains_and_runs(tiny_model):
     cal = json.loads((out / "calibration.json").read_text())
     assert cal == rec["calibration"] and set(cal["thresholds"]) == set(DIMENSIONS)
     assert {"per_dimension", "macro_f1", "primary_accuracy"} <= set(rec["test_metrics"])
-    assert set(rec["evaluation"]) >= {"dev", "test"} and "gvfc" not in rec["evaluation"]
+    # cross-fitted (the default): epoch and rules from out-of-fold predictions over train + dev, then one model on both
+    assert rec["data"]["fitted_on"] == 48 + 40 and "folds by article" in rec["selection"]
+    assert rec["dev_metrics"]["units"] == 48 + 40 and len(rec["history"]) == rec["config"]["epochs"]
+    assert set(rec["evaluation"]) == {"path", "test"}  # dev was trained on: only the test split is scored
+    assert cal["consistent"] in ("primary", "frames")
     card = (out / "README.md").read_text()
     assert "language-model agents" in card and "| legality |" in card
     texts = ["The court ruled the new law unconstitutional, the minister said.", "x", "Prices rose by 4 per cent."]
@@ -144,8 +148,10 @@ def test_tiny_model_trains_and_runs(tiny_model):
         assert list(p.probabilities) == list(DIMENSIONS)
         assert all(0.0 <= v <= 1.0 for v in p.probabilities.values())
         assert p.primary in PRIMARY_LABELS and set(p.frames) <= set(DIMENSIONS)
-        if not cal["consistent"]:
-            assert p.frames == [d for d in DIMENSIONS if p.probabilities[d] >= cal["thresholds"][d]]
+        above = [d for d in DIMENSIONS if p.probabilities[d] >= cal["thresholds"][d]]
+        assert (p.primary == NONE) == (not p.frames)  # the codebook's rules: primary among the frames, none = no frame
+        assert p.primary == NONE or p.primary in p.frames
+        assert set(p.frames) <= set(above) | {p.primary}
         for d, s, e in p.evidence:
             assert d in p.frames and 0 <= s < e <= len(text) and text[s:e].strip() == text[s:e]
         assert {d for d, _, _ in p.evidence} == set(p.frames)
@@ -165,6 +171,49 @@ def test_tiny_model_training_is_reproducible(tiny_model, tmp_path):
     assert (tmp_path / "again" / "heads.safetensors").read_bytes() == (out / "heads.safetensors").read_bytes()
     assert (tmp_path / "again" / "adapter_model.safetensors").read_bytes() == (out / "adapter_model.safetensors").read_bytes()
     assert again["calibration"] == rec["calibration"]
+
+
+def test_dev_calibrated_training_path(tiny_model, tmp_path):
+    """calibration_folds=0: trained on train only, epoch and rules chosen on dev, both splits scored."""
+    from dataclasses import replace
+
+    from analysis.frame_model import train_frames
+
+    _, _, cfg = tiny_model
+    rec = train_frames(out_dir=tmp_path / "dev", config=replace(cfg, calibration_folds=0), log=lambda m: None)
+    assert rec["data"]["fitted_on"] == 48 and rec["selection"].startswith("the dev split")
+    assert rec["dev_metrics"]["units"] == 40 and set(rec["evaluation"]) == {"path", "dev", "test"}
+
+
+def test_article_folds_keep_articles_whole_and_balanced():
+    from analysis.frame_model import article_folds
+
+    gold = pd.DataFrame({"article_id": [f"a{i % 13}" for i in range(200)]})
+    fold = article_folds(gold, 4, seed=3)
+    assert set(fold) == {0, 1, 2, 3}
+    assert (gold.assign(f=fold).groupby("article_id").f.nunique() == 1).all()
+    sizes = np.bincount(fold)
+    assert sizes.max() - sizes.min() <= 16  # greedy: within one article's size
+    assert (article_folds(gold, 4, seed=3) == fold).all()
+
+
+def test_decide_reconciles_primary_and_frames():
+    from analysis.frame_model import decide
+
+    cal = {"thresholds": {d: 0.5 for d in DIMENSIONS}, "none_bias": 0.0}
+    probs = np.zeros((3, 15))
+    probs[0, 4] = probs[0, 5] = 0.9   # frames legality + policy, primary head says none
+    probs[1, 4] = 0.9                 # frame legality, primary head says crime_punishment
+    pprobs = np.full((3, 16), 0.01)
+    pprobs[0, 15], pprobs[0, 5], pprobs[0, 4] = 0.8, 0.1, 0.05
+    pprobs[1, 6] = 0.8
+    pprobs[2, 15] = 0.9               # nothing above threshold, none
+    f, p = decide(probs, pprobs, {**cal, "consistent": False})
+    assert list(p) == [15, 6, 15] and f[0, 4] and not f[1, 6]
+    f, p = decide(probs, pprobs, {**cal, "consistent": "primary"})
+    assert list(p) == [15, 6, 15] and not f[0].any() and f[1, 4] and f[1, 6] and not f[2].any()
+    f, p = decide(probs, pprobs, {**cal, "consistent": "frames"})
+    assert list(p) == [5, 6, 15] and f[0, 4] and f[0, 5] and f[1, 6] and not f[2].any()
 
 
 def test_evidence_spans_are_whole_words_merged():
