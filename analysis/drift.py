@@ -158,9 +158,10 @@ def _learned_mask(frame: pd.DataFrame, rule: Rule | None, numeric: list[str]) ->
 
 
 def _keyed(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
-    # text per cell, missing as "" (pandas 3 keeps NaN through astype(str), which join refuses)
-    cells = frame[key].apply(lambda col: col.map(lambda v: "" if pd.isna(v) else str(v))) if key else None
-    keys = cells.agg("\x1f".join, axis=1) if key else pd.Series("", index=frame.index)
+    if key:  # text per cell, missing as "" (pandas 3 keeps NaN through astype(str), which join refuses)
+        keys = frame[key].apply(lambda col: col.map(lambda v: "" if pd.isna(v) else str(v))).agg("\x1f".join, axis=1)
+    else:
+        keys = pd.Series("", index=frame.index)
     return frame.assign(_key=keys.to_numpy(), _n=keys.groupby(keys).cumcount().to_numpy()).set_index(["_key", "_n"])
 
 

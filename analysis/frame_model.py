@@ -722,9 +722,7 @@ def train_frames(*, corpus_folder: str | Path | None = None, out_dir: str | Path
             log(f"epoch {epoch} (out of fold): macro-F1 {m['macro_f1']}, primary accuracy {m['primary_accuracy']}")
             if _score(m) > best["score"]:
                 best = {"score": _score(m), "epoch": epoch, "dev": m, "calibration": cal}
-        final = {}
-        _fit(cfg, model, heads, fit_items, pad, seed=cfg.seed, stop_after=best["epoch"], desc="final model, epoch",
-             after_epoch=lambda e, s: final.update(seconds=s))
+        _fit(cfg, model, heads, fit_items, pad, seed=cfg.seed, stop_after=best["epoch"], desc="final model, epoch")
         best["state"], best["heads"] = _snapshot(model, heads)
         log(f"final model: {best['epoch']} epochs on {len(fit_items)} units ({time.perf_counter() - t0:.0f}s)")
     else:

@@ -26,6 +26,7 @@ import html
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -174,7 +175,7 @@ def article_html(
 
 
 def _frame_units(frames: pd.DataFrame | None, article_id: str) -> list:
-    """The frame units of one article that have a frame, as named tuples sorted by start."""
+    """The frame units of one article that have a frame (:class:`_Unit`), sorted by start."""
     if frames is None or not len(frames):
         return []
     rows = frames[frames.article_id == article_id]
@@ -191,12 +192,19 @@ def _frame_units(frames: pd.DataFrame | None, article_id: str) -> list:
     return out
 
 
+@dataclass(slots=True)
 class _Unit:
-    __slots__ = ("unit", "start", "end", "frames", "primary", "probs", "evidence", "chips_at")
+    """A frame unit as drawn: offsets, frames, primary, their probabilities, evidence (frame, start, end), and
+    where its chips go (``chips_at``: the end of its last rendered piece; set by :func:`article_html`)."""
 
-    def __init__(self, unit, start, end, frames, primary, probs, evidence):
-        self.unit, self.start, self.end, self.frames = unit, start, end, frames
-        self.primary, self.probs, self.evidence, self.chips_at = primary, probs, evidence, end
+    unit: int
+    start: int
+    end: int
+    frames: list[str]
+    primary: str
+    probs: dict[str, float]
+    evidence: list[tuple[str, int, int]]
+    chips_at: int = -1
 
 
 def _framed(body: str, s: int, e: int, marks: list, units: list) -> str:
