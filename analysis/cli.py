@@ -395,7 +395,9 @@ def cmd_targets(args: argparse.Namespace) -> None:
     rows = read_targets(args.jsonl, max_chars=args.max_chars or MAX_CHARS)
     if not rows:
         raise CorpusError(args.jsonl, None, "no input lines")
-    model = target_model(args.model_dir, quantize=not args.fp32)
+    if args.fp32 and args.int8:
+        raise CorpusError("<arguments>", None, "--fp32 and --int8 exclude each other")
+    model = target_model(args.model_dir, quantize=True if args.int8 else (False if args.fp32 else None))
     probs = model.probabilities([t for _, t in rows])
     _write(dict(zip(TARGET_KEYS, (i, *label_and_score(p)))) for (i, _), p in zip(rows, probs))
 
@@ -545,7 +547,7 @@ def build_parser() -> argparse.ArgumentParser:
     _input_options(p)
     p.add_argument("--scorer", choices=["vader", "minilm", "transformer"], help="scorer (default for PATH: vader and minilm)")
     p.add_argument("--model", help="Hugging Face model id or local path for --scorer transformer")
-    p.add_argument("--int8", action="store_true", help=argparse.SUPPRESS)  # int8 is the default now
+    p.add_argument("--int8", action="store_true", help=argparse.SUPPRESS)  # accepted; the store's recipe decides (FRAMING_INFERENCE)
     p.set_defaults(func=cmd_sentiment)
     p = sub.add_parser("loaded", help="loaded terms (lexicon, scare quotes, learned detector) with voice and speaker")
     _input_options(p)
@@ -580,7 +582,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("targets", help="target-dependent sentiment of marked mentions (--jsonl: id, text, start, end)")
     p.add_argument("--jsonl", metavar="FILE", required=True, help="JSON Lines: id, text, start, end ('-' for stdin)")
     p.add_argument("--model-dir", help="a trained target model folder (default: models/minilm-targets)")
-    p.add_argument("--fp32", action="store_true", help="run the model in fp32 (default: int8 weights)")
+    p.add_argument("--fp32", action="store_true", help=argparse.SUPPRESS)  # fp32 is the default now (kept: a stable option)
+    p.add_argument("--int8", action="store_true", help="int8 weights (faster on some CPUs; results then depend on the CPU; "
+                                                       "default: the recipe, fp32)")
     _max_chars_option(p)
     p.set_defaults(func=cmd_targets)
     p = sub.add_parser("actors", help="actor mentions with role, voice, speaker, target sentiment, agency and power")

@@ -20,8 +20,9 @@ from . import paths
 class LoadedWordDetector:
     """Scores every word of a text with the probability that experts would mark it as bias-inducing.
 
-    ``fp32=False`` (default): int8 ONNX Runtime, as the store runs it; ``fp32=True``: the
-    same weights in PyTorch. Errors: FileNotFoundError when the model folder is not trained.
+    ``fp32=False`` (default): ONNX Runtime with the store's recipe (:data:`analysis.minilm.QUANTISATION`,
+    fp32 unless ``FRAMING_INFERENCE`` says otherwise), as the store runs it; ``fp32=True``: the same
+    weights in PyTorch, batched. Errors: FileNotFoundError when the model folder is not trained.
     """
 
     model_dir: str | Path = paths.JOINT_MODEL
@@ -31,7 +32,7 @@ class LoadedWordDetector:
     provenance: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from .minilm import training_record, weights_hash
+        from .minilm import quantisation, training_record, weights_hash
 
         self.model_dir = Path(self.model_dir)
         record = training_record(self.model_dir)
@@ -42,7 +43,7 @@ class LoadedWordDetector:
 
             self._tok, self._encoder, self._heads = load_adapted(self.model_dir)
         self.provenance = {"detector": self.name, "model": weights_hash(self.model_dir), "threshold": self.threshold,
-                           "runtime": "PyTorch fp32" if self.fp32 else "ONNX Runtime int8"}
+                           "runtime": "PyTorch fp32" if self.fp32 else f"ONNX Runtime {quantisation()}"}
 
     def word_scores(self, texts: list[str]) -> list[list[tuple[int, int, float]]]:
         """For each text: (start, end, probability) of every word (:func:`analysis.minilm.words`)."""

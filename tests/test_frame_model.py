@@ -136,7 +136,7 @@ def test_tiny_model_trains_and_runs(tiny_model):
     # cross-fitted (the default): epoch and rules from out-of-fold predictions over train + dev, then one model on both
     assert rec["data"]["fitted_on"] == 48 + 40 and "folds by article" in rec["selection"]
     assert rec["dev_metrics"]["units"] == 48 + 40 and len(rec["history"]) == rec["config"]["epochs"]
-    assert set(rec["evaluation"]) == {"path", "test"}  # dev was trained on: only the test split is scored
+    assert set(rec["evaluation"]) == {"path", "recipe", "test"}  # dev was trained on: only the test split is scored
     assert cal["consistent"] in ("primary", "frames")
     card = (out / "README.md").read_text()
     assert "language-model agents" in card and "| legality |" in card
@@ -182,7 +182,7 @@ def test_dev_calibrated_training_path(tiny_model, tmp_path):
     _, _, cfg = tiny_model
     rec = train_frames(out_dir=tmp_path / "dev", config=replace(cfg, calibration_folds=0), log=lambda m: None)
     assert rec["data"]["fitted_on"] == 48 and rec["selection"].startswith("the dev split")
-    assert rec["dev_metrics"]["units"] == 40 and set(rec["evaluation"]) == {"path", "dev", "test"}
+    assert rec["dev_metrics"]["units"] == 40 and set(rec["evaluation"]) == {"path", "recipe", "dev", "test"}
 
 
 def test_article_folds_keep_articles_whole_and_balanced():
@@ -255,6 +255,59 @@ def test_frames_jsonl_contract(tiny_model, tmp_path, capsys):
         captured = capsys.readouterr()
         assert captured.out == ""  # nothing printed before the error
         assert f"{f}:2:" in captured.err and (message in captured.err or message == "not json"), captured.err
+
+
+def test_frames_jsonl_recipes(tiny_model, tmp_path, capsys):
+    """The default recipe is fp32 (what --fp32 asks for: the same output); --int8 runs the quantised graph; both at once
+    is an argument error; --int8 on a corpus PATH is refused (the store runs the recipe)."""
+    from analysis.frame_cli import main
+
+    out, _, _ = tiny_model
+    f = _jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": "Taxes on fuel will rise."}, {"id": "b", "text": "He won."}])
+    runs = {}
+    for flags in ((), ("--fp32",), ("--int8",)):
+        assert main(["frames", "--jsonl", str(f), "--model-dir", str(out), *flags]) == 0
+        runs[flags] = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert runs[()] == runs[("--fp32",)]
+    assert [r["id"] for r in runs[("--int8",)]] == ["a", "b"]
+    assert main(["frames", "--jsonl", str(f), "--model-dir", str(out), "--fp32", "--int8"]) == 2
+    assert "exclude each other" in capsys.readouterr().err
+    assert main(["frames", str(f), "--int8"]) == 2
+    assert "--int8 applies to --jsonl input only" in capsys.readouterr().err
+
+
+def test_evaluate_frames_rewrites_the_evaluation_and_card(tiny_model, tmp_path, capsys):
+    import shutil
+
+    from analysis.frame_cli import main
+
+    out, _, _ = tiny_model
+    folder = tmp_path / "model"
+    shutil.copytree(out, folder)
+    (folder / "evaluation.json").unlink()
+    assert main(["evaluate-frames", "--model-dir", str(folder)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    ev = json.loads((folder / "evaluation.json").read_text(encoding="utf-8"))
+    assert printed["recipe"] == ev["recipe"] == "fp32" and ev["test"]["units"] == printed["test"]["units"] > 0
+    assert "dev" not in ev  # cross-fitted: dev was trained on
+    assert "ONNX Runtime (fp32)" in (folder / "README.md").read_text(encoding="utf-8")
+
+
+def test_inference_recipe_is_checked_and_versions_the_stages():
+    import subprocess
+    import sys
+
+    from analysis import minilm
+    from analysis.registry import _actors_version, _minilm_version
+
+    assert minilm.quantisation() == "fp32" and minilm.quantised() is False and minilm.quantised(True) is True
+    env = {**__import__("os").environ, "FRAMING_INFERENCE": "int4"}
+    bad = subprocess.run([sys.executable, "-c", "import analysis.minilm"], env=env, capture_output=True, text=True, timeout=120)
+    assert bad.returncode != 0 and "FRAMING_INFERENCE='int4': expected fp32, int8 or int8-rr" in bad.stderr
+    from analysis.stages import Settings
+
+    settings = Settings()
+    assert "-fp32-" in _minilm_version(settings) and "-fp32-" in _actors_version(settings)
 
 
 def test_frames_command_is_wired_into_the_suite():

@@ -130,6 +130,27 @@ def test_new_scorer_computes_only_its_column(tmp_path):
     assert after.transformer.between(-1, 1).all() and after.transformer.notna().all()
 
 
+def test_vectorised_token_tables_equal_token_by_token_reading():
+    """token_tables reads one array per Doc; every cell equals reading the tokens one by one (t.lemma_, t.head.i, ...),
+    including an empty article, an all-space one and entities across tokens."""
+    from analysis.nlp import load_pipeline
+    from analysis.stages import _token_tables_by_token, token_tables
+
+    nlp = load_pipeline()
+    from analysis.corpus import load_corpus
+
+    texts = {"a": load_corpus(paths.ARTICLES).articles[0].body, "b": "", "c": "   ",
+             "d": "The U.N. said: \"We're monitoring it.\" New York's mayor didn't agree.\n\nNASA's Artemis II flew."}
+    docs = {k: nlp(v) for k, v in texts.items()}
+    new, new_ents = token_tables(docs)
+    old, old_ents = _token_tables_by_token(docs)
+    assert list(new.columns) == list(SCHEMAS["tokens"].names) and len(new) == len(old) > 20
+    for col in new.columns:
+        assert new[col].tolist() == old[col].tolist(), col
+    assert new_ents.equals(old_ents)
+    assert token_tables({})[0].empty
+
+
 def test_rebuilt_docs_give_the_same_voices(tmp_path):
     """A voices stage that reads the tokens table (no parse) writes what the freshly parsed run wrote."""
     root = tmp_path / "st"
@@ -157,10 +178,22 @@ def test_processes_and_dask_give_identical_tables(tmp_path):
     stores = [Store(tmp_path / n) for n in ("one", "two", "dask")]
     from analysis.store import STAGES, DEFAULT_STAGES
 
-    not_built = {s for s in STAGES if s not in DEFAULT_STAGES}  # optional stages (transformer, frames)
+    not_built = {s for s in STAGES if s not in DEFAULT_STAGES}  # optional stages (transformer)
     for table in [t for t in SCHEMAS if SCHEMAS[t].stage not in not_built]:
         hashes = {s.content_hash(table) for s in stores}
         assert len(hashes) == 1, table
+
+
+def test_annotate_defaults_are_what_its_help_says():
+    """Every registered stage but the transformer column (it needs --model) is a default, actors and frames
+    included, and annotate --help lists exactly the defaults."""
+    from analysis.cli import build_parser
+    from analysis.store import DEFAULT_STAGES, STAGES
+
+    assert set(STAGES) - set(DEFAULT_STAGES) == {"transformer"} and {"actors", "frames"} <= set(DEFAULT_STAGES)
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    stages_help = next(a.help for a in sub.choices["annotate"]._actions if a.dest == "stages")
+    assert f"(default: {' '.join(DEFAULT_STAGES)};" in stages_help
 
 
 def test_source_without_articles_names_what_it_found(tmp_path):

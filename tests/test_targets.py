@@ -102,7 +102,8 @@ def test_train_targets_is_deterministic_loadable_and_exported_faithfully(tmp_pat
     fp32 = predict_torch(tok, enc, head, targets)
     exported = TargetModel(tmp_path / "m1", quantize=False).probabilities(targets)
     assert np.allclose(exported, fp32, atol=1e-4) and np.allclose(fp32.sum(1), 1, atol=1e-5)
-    int8 = TargetModel(tmp_path / "m1").probabilities(targets)
+    assert np.array_equal(TargetModel(tmp_path / "m1").probabilities(targets), exported)  # the recipe's default: fp32
+    int8 = TargetModel(tmp_path / "m1", quantize=True).probabilities(targets)
     assert int8.shape == (2, 3) and np.allclose(int8.sum(1), 1, atol=1e-4)
 
 

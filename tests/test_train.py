@@ -55,5 +55,6 @@ def test_train_joint_is_deterministic_and_loadable(tmp_path):
     assert np.allclose([o.score for o in exported], fp32, atol=1e-4) and abs(fp32).max() <= 1
     words_fp32 = LoadedWordDetector(model_dir=tmp_path / "m1", fp32=True).word_scores(texts[1:])[0]
     assert np.allclose([p for _, _, p in exported[1].words], [p for _, _, p in words_fp32], atol=1e-4)
-    int8 = JointModel(tmp_path / "m1").run(texts)
+    assert [o.score for o in JointModel(tmp_path / "m1").run(texts)] == [o.score for o in exported]  # default: fp32
+    int8 = JointModel(tmp_path / "m1", quantize=True).run(texts)
     assert [(s, e) for s, e, _ in words_fp32] == [(s, e) for s, e, _ in int8[1].words] == words(texts[1])
