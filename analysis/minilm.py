@@ -197,8 +197,8 @@ _EXPORT_VERSION = "5"  # bump when the export or quantisation recipe changes
 #: weights cut that to 0.0037 but still moved the learned loaded-word detector off its calibrated
 #: threshold. fp32 runs what was trained and calibrated (thresholds are chosen on PyTorch fp32 outputs),
 #: its kernels differ between processors only in the order of float additions (the README, "Figures,
-#: reproducibly", gives the measured size), and on the AVX2 machines here it costs 2-3 % more time than
-#: int8 (measured per model). ``FRAMING_INFERENCE=int8`` trades that for speed on VNNI processors; the
+#: reproducibly", gives the measured size), and on the AVX2 machines here it costs 4-11 % more time than
+#: int8 (bench/bench_sentiment.py, bench/bench_targets.py; 1.8x on a VNNI Xeon). ``FRAMING_INFERENCE=int8`` trades that for speed on VNNI processors; the
 #: recipe enters every stage version, so a store never mixes recipes.
 QUANTISATION: str = os.environ.get("FRAMING_INFERENCE", "fp32")
 if QUANTISATION not in ("fp32", "int8", "int8-rr"):
