@@ -326,13 +326,19 @@ def cmd_sentiment(args: argparse.Namespace) -> None:
 
     if args.scorer == "transformer" and not args.model:
         raise CorpusError("<arguments>", None, "--scorer transformer needs --model ID_OR_PATH")
-    if args.jsonl and args.scorer:
+    if args.jsonl and args.scorer and args.level == "sentence":
         articles = read_jsonl(args.jsonl, max_chars=args.max_chars or MAX_CHARS)
         scorer = get_scorer(args.scorer, model=args.model)
         scores = scorer.score([a.body for a in articles]) if articles else []
         _write({"id": a.extra.get("input_id", a.id), "score": float(s)} for a, s in zip(articles, scores))
         return
     names = [args.scorer] if args.scorer else ["vader", "minilm"] + (["transformer"] if args.model else [])
+    if args.level == "segment":
+        store, articles = _store(args, ("tone",), transformer_model=args.model, learned=False)
+        keys = ["id", "unit", "sentence", "start", "end", "voice", "kind", "speaker", "whole_sentence",
+                *[c for c in SCORE_COLUMNS if c in names]]
+        _write(_records(store.table("unit_scores"), keys, articles))
+        return
     store, articles = _store(args, ("voices", *names), transformer_model=args.model,
                              learned=False)
     sents = store.table("sentences")
@@ -547,6 +553,10 @@ def build_parser() -> argparse.ArgumentParser:
     _input_options(p)
     p.add_argument("--scorer", choices=["vader", "minilm", "transformer"], help="scorer (default for PATH: vader and minilm)")
     p.add_argument("--model", help="Hugging Face model id or local path for --scorer transformer")
+    p.add_argument("--level", choices=["sentence", "segment"], default="sentence",
+                   help="PATH: one row per sentence (its majority voice), or per voice segment (each quotation's part "
+                        "of a sentence and each editorial remainder, scored on its own; vader and minilm, plus "
+                        "transformer with --model)")
     p.add_argument("--int8", action="store_true", help=argparse.SUPPRESS)  # accepted; the store's recipe decides (FRAMING_INFERENCE)
     p.set_defaults(func=cmd_sentiment)
     p = sub.add_parser("loaded", help="loaded terms (lexicon, scare quotes, learned detector) with voice and speaker")

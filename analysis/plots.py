@@ -298,12 +298,31 @@ def validation_bars(scores: pd.DataFrame, *, title: str = "Voice splitter vs han
 
 
 SCORER_COLORS: dict[str, str] = {"vader": "#dd8452", "minilm": "#4c72b0", "minilm-int8": "#55a868", "transformer": "#8172b3"}
+
+
+def level_colors(scorers: list[str]) -> dict[str, str]:
+    """Colours for series named ``"<scorer> · segment"`` and ``"<scorer> · sentence"``: the scorer's colour for
+    voice segments (the comparison's unit), a paler tint of it for whole sentences (the older unit)."""
+    from matplotlib.colors import to_hex, to_rgb
+
+    out = {}
+    for s in scorers:
+        base = SCORER_COLORS.get(s, "#937860")
+        out[f"{s} · segment"] = base
+        out[f"{s} · sentence"] = to_hex(tuple(0.55 * c + 0.45 for c in to_rgb(base)))
+    return out
 VOICE_MARKERS: dict[str, str] = {"editorial": "o", "quote": "s"}
 
 
-def score_distributions(sentences: pd.DataFrame, scorers: list[str]) -> Figure:
-    """Histogram of sentence scores by voice, one panel per scorer (shares of each voice's sentences)."""
+def score_distributions(sentences: pd.DataFrame, scorers: list[str], *, level: str = "sentence") -> Figure:
+    """Histogram of scores by voice, one panel per scorer (shares of each voice's units).
+
+    ``sentences``: ``Store.scored_units()`` (``level="segment"``: each quotation's part of a sentence and
+    each editorial remainder) or ``Store.scored_sentences()`` (``level="sentence"``, majority voice).
+    """
     import numpy as np
+
+    what = {"segment": "voice segment", "sentence": "sentence"}[level]
 
     use_style()
     fig, axes = plt.subplots(1, len(scorers), figsize=_size(4.2 * len(scorers), 3), sharey=True, squeeze=False)
@@ -315,10 +334,10 @@ def score_distributions(sentences: pd.DataFrame, scorers: list[str]) -> Figure:
                 ax.hist(vals, bins=bins, alpha=0.6, label=f"{voice} (n={len(vals):,})", weights=np.full(len(vals), 1 / len(vals)),
                         color=VOICE_COLORS["editorial" if voice == "editorial" else "direct"])
         ax.set_title(sc)
-        ax.set_xlabel("sentence score (-1 … 1)")
+        ax.set_xlabel(f"{what} score (-1 … 1)")
         ax.legend(fontsize=7, frameon=False)
-    axes[0][0].set_ylabel("share of the voice's sentences")
-    fig.suptitle("Sentence sentiment by voice", x=0.01, ha="left")
+    axes[0][0].set_ylabel(f"share of the voice's {what}s")
+    fig.suptitle(f"Sentiment by voice, scored per {what}", x=0.01, ha="left")
     fig.tight_layout()
     return fig
 

@@ -58,7 +58,7 @@ class Stage:
 
 _REGISTRY: dict[str, Stage] = {}
 #: Modules that register stages of their own (imported by :func:`stages`).
-PLUGINS: tuple[str, ...] = ("analysis.frame_stage",)
+PLUGINS: tuple[str, ...] = ("analysis.frame_stage", "analysis.tone")
 _loaded = False
 
 

@@ -194,6 +194,7 @@ def annotate(articles: pd.DataFrame, plan: Plan) -> ShardResult:
 
     computing = [s for s in SCORE_STAGES if s in need]
     learned = None
+    scores = None
     if computing:
         scores = spans[["article_id", "sentence", "start", "end"]].reset_index(drop=True)
         old = existing.maybe("scores")
@@ -252,7 +253,7 @@ def annotate(articles: pd.DataFrame, plan: Plan) -> ShardResult:
     from .registry import stages as registered
 
     ctx = Context(arts=arts, plan=plan, shard=shard, existing=existing, docs=docs, tokens=tokens, spans=spans,
-                  quotes=quotes, segments=segments)
+                  quotes=quotes, segments=segments, scores=scores)
     for name, stage in registered().items():
         if stage.compute is None or name not in need:
             continue
@@ -270,13 +271,16 @@ class Context:
 
     Attributes: ``arts`` (list of :class:`Article`), ``bodies`` ({article_id: body}), ``settings``,
     ``shard``; properties ``tokens``, ``docs`` (spaCy Docs rebuilt from tokens, no parsing),
-    ``sentences``, ``segments``, ``quotes``; :meth:`table` for any other table.
+    ``sentences``, ``segments``, ``quotes``; :meth:`table` for any other table (``scores`` included: the
+    score columns of this run, old columns kept).
     """
 
-    def __init__(self, *, arts, plan, shard, existing, docs=None, tokens=None, spans=None, quotes=None, segments=None):
+    def __init__(self, *, arts, plan, shard, existing, docs=None, tokens=None, spans=None, quotes=None, segments=None,
+                 scores=None):
         self.arts, self.plan, self.settings, self.shard, self._existing = arts, plan, plan.settings, shard, existing
         self.bodies = {a.id: a.body for a in arts}
-        self._have = {"docs": docs, "tokens": tokens, "sentences": spans, "quotes": quotes, "segments": segments}
+        self._have = {"docs": docs, "tokens": tokens, "sentences": spans, "quotes": quotes, "segments": segments,
+                      "scores": scores}
 
     def table(self, name: str) -> pd.DataFrame:
         """A table of this shard (from this run when it was just computed, else from its file)."""

@@ -64,25 +64,28 @@ def speaker_summary(quotes: pd.DataFrame, segments: pd.DataFrame, bodies: Mappin
     return out[cols].sort_values(["article_id", "quoted_words", "speaker"], ascending=[True, False, True], ignore_index=True)
 
 
-def quote_scores(quotes: pd.DataFrame, sentences: pd.DataFrame, scorers: list[str]) -> pd.DataFrame:
-    """Quoted speech (direct, partial, indirect, posts) with the mean score of the sentences each quote overlaps.
+def quote_scores(quotes: pd.DataFrame, units: pd.DataFrame, scorers: list[str]) -> pd.DataFrame:
+    """Quoted speech (direct, partial, indirect, posts), each quotation with a score of its own content.
 
-    ``sentences``: ``Store.scored_sentences()``. Adds ``n_sentences`` and one column per scorer.
+    ``units``: ``Store.scored_units()`` (:mod:`analysis.tone`): a quotation's score is the mean of the
+    scores of its units (its words sentence by sentence; the cue and the journalist's words are not
+    in them), weighted by the units' words. Adds ``n_units`` (0 when the quotation has no scored unit:
+    its score is NaN) and one column per scorer (score -1 to 1).
     """
     import numpy as np
 
     q = quotes[quotes.kind.isin(["direct", "partial", "indirect", "embedded_post"])].copy()
-    by_art = {a: g.sort_values("start") for a, g in sentences.groupby("article_id", sort=False)}
-    n, means = [], {s: [] for s in scorers}
-    for aid, s0, e0 in zip(q.article_id, q.start, q.end):
-        g = by_art.get(aid)
-        hit = g[(g.start < e0) & (g.end > s0)] if g is not None else None
-        n.append(0 if hit is None else len(hit))
-        for s in scorers:
-            means[s].append(float(hit[s].mean()) if hit is not None and len(hit) and s in hit else np.nan)
-    q["n_sentences"] = n
+    u = units[(units.voice == "quote") & units.quote_index.notna()]
+    u = u.assign(quote_index=u.quote_index.astype(int))
+    n = u.groupby(["article_id", "quote_index"]).size().rename("n_units")
+    cols = [s for s in scorers if s in u.columns]
+    w = u.words.astype(float).clip(lower=1.0)
+    sums = u[cols].mul(w, axis=0).assign(article_id=u.article_id, quote_index=u.quote_index, w=w)
+    sums = sums.groupby(["article_id", "quote_index"]).sum()
+    keys = pd.MultiIndex.from_arrays([q.article_id, q.quote_index.astype(int)])
+    q["n_units"] = n.reindex(keys).fillna(0).astype(int).to_numpy()
     for s in scorers:
-        q[s] = means[s]
+        q[s] = (sums[s] / sums["w"]).reindex(keys).to_numpy() if s in cols else np.nan
     return q.reset_index(drop=True)
 
 
@@ -377,15 +380,25 @@ def _per_article(frame: pd.DataFrame, value: str | None = None) -> pd.Series:
     return frame.groupby("article_id")[value].sum().astype(float)
 
 
-def group_voice_means(sentences: pd.DataFrame, score: str, groups: pd.Series, boot: ClusterBootstrap) -> pd.DataFrame:
-    """Mean sentence score by group and voice with cluster-bootstrap 95% intervals.
+def scored_level(frame: pd.DataFrame) -> tuple[str, str]:
+    """The unit a scored frame holds and its key column: ``("segment", "unit")`` for
+    ``Store.scored_units()`` (voice segment units, :mod:`analysis.tone`), ``("sentence", "sentence")``
+    for ``Store.scored_sentences()`` (whole sentences, each with its majority voice)."""
+    return ("segment", "unit") if "unit" in frame.columns else ("sentence", "sentence")
 
-    ``sentences``: ``Store.scored_sentences()``; ``groups``: article_id -> group
-    (:func:`analysis.groups.article_groups`). Columns: group, voice, scorer, n_articles,
-    n_outlets, n_sentences, mean, ci_low, ci_high.
+
+def group_voice_means(sentences: pd.DataFrame, score: str, groups: pd.Series, boot: ClusterBootstrap) -> pd.DataFrame:
+    """Mean score by group and voice with cluster-bootstrap 95% intervals (articles resampled within outlets).
+
+    ``sentences``: ``Store.scored_units()`` (voice segments: each quotation's content and each
+    editorial remainder; the right unit for a voice comparison) or ``Store.scored_sentences()``
+    (sentences with their majority voice); ``groups``: article_id -> group
+    (:func:`analysis.groups.article_groups`). Columns: group, voice, scorer, level (segment or
+    sentence), n_articles, n_outlets, n_units (segments or sentences), mean, ci_low, ci_high.
     """
     import numpy as np
 
+    level = scored_level(sentences)[0]
     rows = []
     gvec = np.array([groups.get(a) for a in boot.article_ids], dtype=object)
     for group in ordered_groups(groups):
@@ -395,23 +408,26 @@ def group_voice_means(sentences: pd.DataFrame, score: str, groups: pd.Series, bo
             num, den = boot.vector(_per_article(s, score)), boot.vector(_per_article(s))
             m, lo, hi = boot.ratio(num, den, mask=in_group)
             arts = s.article_id.unique()
-            rows.append({"group": group, "voice": voice, "scorer": score, "n_articles": len(arts),
+            rows.append({"group": group, "voice": voice, "scorer": score, "level": level, "n_articles": len(arts),
                          "n_outlets": len(set(boot.outlet_codes[[boot.index[a] for a in arts]])) if len(arts) else 0,
-                         "n_sentences": len(s), "mean": m, "ci_low": lo, "ci_high": hi})
-    return pd.DataFrame(rows, columns=["group", "voice", "scorer", "n_articles", "n_outlets", "n_sentences", "mean",
+                         "n_units": len(s), "mean": m, "ci_low": lo, "ci_high": hi})
+    return pd.DataFrame(rows, columns=["group", "voice", "scorer", "level", "n_articles", "n_outlets", "n_units", "mean",
                                        "ci_low", "ci_high"])
 
 
 def group_sentiment_gap(sentences: pd.DataFrame, score: str, groups: pd.Series, boot: ClusterBootstrap) -> pd.DataFrame:
-    """Quoted minus editorial mean sentence score per group, with cluster-bootstrap 95% intervals.
+    """Quoted minus editorial mean score per group, with cluster-bootstrap 95% intervals.
 
-    Columns: group, scorer, n_articles (with both voices or either), n_quote, n_editorial (sentences),
-    gap, ci_low, ci_high. A gap above 0: the quoted voices are more positive than the journalist's.
+    ``sentences``: ``Store.scored_units()`` or ``Store.scored_sentences()`` (:func:`group_voice_means`).
+    Columns: group, scorer, level, n_articles (with both voices or either), n_quote, n_editorial
+    (segments or sentences), gap, ci_low, ci_high. A gap above 0: the quoted voices are more positive
+    than the journalist's.
     """
     import numpy as np
 
     rows = []
     gvec = np.array([groups.get(a) for a in boot.article_ids], dtype=object)
+    level = scored_level(sentences)[0]
     s_all = sentences[sentences[score].notna()]
     for group in ordered_groups(groups):
         s = s_all[s_all.article_id.map(groups).eq(group)]
@@ -419,9 +435,10 @@ def group_sentiment_gap(sentences: pd.DataFrame, score: str, groups: pd.Series, 
         gap, lo, hi = boot.ratio_difference(boot.vector(_per_article(q, score)), boot.vector(_per_article(q)),
                                             boot.vector(_per_article(e, score)), boot.vector(_per_article(e)),
                                             mask=gvec == group)
-        rows.append({"group": group, "scorer": score, "n_articles": s.article_id.nunique(), "n_quote": len(q),
-                     "n_editorial": len(e), "gap": gap, "ci_low": lo, "ci_high": hi})
-    return pd.DataFrame(rows, columns=["group", "scorer", "n_articles", "n_quote", "n_editorial", "gap", "ci_low", "ci_high"])
+        rows.append({"group": group, "scorer": score, "level": level, "n_articles": s.article_id.nunique(),
+                     "n_quote": len(q), "n_editorial": len(e), "gap": gap, "ci_low": lo, "ci_high": hi})
+    return pd.DataFrame(rows, columns=["group", "scorer", "level", "n_articles", "n_quote", "n_editorial", "gap", "ci_low",
+                                       "ci_high"])
 
 
 def _groups_of(boot: ClusterBootstrap, groups: pd.Series):
@@ -584,22 +601,25 @@ def gap_model(sentences: pd.DataFrame, score: str, groups: pd.Series, articles: 
               min_outlets: int = 10) -> pd.DataFrame:
     """A model of the quoted − editorial gap that respects nesting, shown beside the bootstrap figure.
 
-    Each article with sentences in both voices gives one observation: its quoted mean minus its
-    editorial mean (so sentences never count as independent). With at least ``min_outlets``
+    ``sentences``: ``Store.scored_units()`` or ``Store.scored_sentences()`` (:func:`group_voice_means`).
+    Each article with units in both voices gives one observation: its quoted mean minus its
+    editorial mean (so segments or sentences never count as independent). With at least ``min_outlets``
     outlets, a linear mixed model (statsmodels MixedLM, REML) ``gap ~ 0 + C(group)`` with a
     random intercept per outlet estimates each group's gap; with fewer, ordinary least squares
     with heteroskedasticity-robust (HC1) standard errors over articles: cluster-robust errors
     need many clusters (Cameron & Miller 2015) and from one outlet they are 0 up to rounding. A group
-    with one article has a gap and no standard error (se, interval and p are NaN). Columns: group, scorer, model, n_articles, n_outlets, gap, se, ci_low, ci_high, p_value.
+        with one article has a gap and no standard error (se, interval and p are NaN). Columns: group, scorer,
+    level, model, n_articles, n_outlets, gap, se, ci_low, ci_high, p_value.
     """
     import numpy as np
     import statsmodels.formula.api as smf
 
+    columns = ["group", "scorer", "level", "model", "n_articles", "n_outlets", "gap", "se", "ci_low", "ci_high", "p_value"]
+    level = scored_level(sentences)[0]
     s = sentences[sentences[score].notna()]
     means = s.groupby(["article_id", "voice"])[score].mean().unstack("voice")
     if "quote" not in means or "editorial" not in means:
-        return pd.DataFrame(columns=["group", "scorer", "model", "n_articles", "n_outlets", "gap", "se", "ci_low", "ci_high",
-                                     "p_value"])
+        return pd.DataFrame(columns=columns)
     gaps = (means["quote"] - means["editorial"]).dropna().rename("gap").reset_index()
     outlet = dict(zip(articles.article_id, articles.outlet.fillna("(unknown outlet)")))
     gaps["outlet"] = gaps.article_id.map(outlet)
@@ -607,7 +627,7 @@ def gap_model(sentences: pd.DataFrame, score: str, groups: pd.Series, articles: 
     n_out = gaps.outlet.nunique()
     rows = []
     if len(gaps) < 3:
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows, columns=columns)
     names = sorted(gaps.group.unique())
     import warnings
 
@@ -630,21 +650,24 @@ def gap_model(sentences: pd.DataFrame, score: str, groups: pd.Series, articles: 
         sub = gaps[gaps.group == g]
         # one article gives a gap but no error: its residual is 0 by construction (the SE would read 0, p 0)
         defined = len(sub) >= 2 and np.isfinite(fit.bse[key])
-        rows.append({"group": g, "scorer": score, "model": model, "n_articles": len(sub), "n_outlets": sub.outlet.nunique(),
+        rows.append({"group": g, "scorer": score, "level": level, "model": model, "n_articles": len(sub),
+                     "n_outlets": sub.outlet.nunique(),
                      "gap": float(fit.params[key]), "se": float(fit.bse[key]) if defined else np.nan,
                      "ci_low": float(ci.loc[key, 0]) if defined else np.nan, "ci_high": float(ci.loc[key, 1]) if defined else np.nan,
                      "p_value": float(fit.pvalues[key]) if defined and np.isfinite(fit.pvalues[key]) else np.nan})
-    return pd.DataFrame(rows, columns=["group", "scorer", "model", "n_articles", "n_outlets", "gap", "se", "ci_low", "ci_high",
-                                       "p_value"])
+    return pd.DataFrame(rows, columns=columns)
 
 
 def speaker_score_means(sentences: pd.DataFrame, score: str, names: pd.DataFrame, boot: ClusterBootstrap, *,
                         top: int = 20) -> pd.DataFrame:
-    """Mean score of the sentences carrying each speaker's quoted material, for the ``top`` speakers by sentences.
+    """Mean score of each speaker's quoted material, for the ``top`` speakers by units.
 
-    Speakers are unified across the corpus (``names``: :func:`analysis.speakers.corpus_speaker_names`);
-    a sentence counts for every speaker in its ``quoted_speakers``. Intervals: cluster bootstrap.
-    Columns: speaker, scorer, n_sentences, n_articles, mean, ci_low, ci_high (sorted by mean).
+    ``sentences``: ``Store.scored_units()`` (the score of the speaker's own words: each quotation unit)
+    or ``Store.scored_sentences()`` (the sentences carrying the speaker's quoted material, cue and
+    journalist's words included). Speakers are unified across the corpus (``names``:
+    :func:`analysis.speakers.corpus_speaker_names`); a unit counts for every speaker in its
+    ``quoted_speakers``. Intervals: cluster bootstrap. Columns: speaker, scorer, level, n_units,
+    n_articles, mean, ci_low, ci_high (sorted by mean).
     """
     from .speakers import GROUP_PRONOUNS, INDEFINITE_SOURCES, PERSON_PRONOUNS
 
@@ -652,13 +675,14 @@ def speaker_score_means(sentences: pd.DataFrame, score: str, names: pd.DataFrame
     ex = sentences[sentences[score].notna()].explode("quoted_speakers").dropna(subset=["quoted_speakers"])
     ex = ex.assign(speaker=ex.quoted_speakers.map(lambda s: alias.get(s, s)))
     ex = ex[~ex.speaker.str.lower().isin(PERSON_PRONOUNS | GROUP_PRONOUNS | INDEFINITE_SOURCES)]
-    ex = ex.drop_duplicates(["article_id", "sentence", "speaker"])
+    level, key = scored_level(sentences)
+    ex = ex.drop_duplicates(["article_id", key, "speaker"])
     counts = ex.groupby("speaker").size().sort_values(ascending=False)
     rows = []
     for spk in counts.index[:top]:
         sub = ex[ex.speaker == spk]
         m, lo, hi = boot.ratio(boot.vector(_per_article(sub, score)), boot.vector(_per_article(sub)))
-        rows.append({"speaker": spk, "scorer": score, "n_sentences": len(sub), "n_articles": sub.article_id.nunique(),
-                     "mean": m, "ci_low": lo, "ci_high": hi})
-    out = pd.DataFrame(rows, columns=["speaker", "scorer", "n_sentences", "n_articles", "mean", "ci_low", "ci_high"])
+        rows.append({"speaker": spk, "scorer": score, "level": level, "n_units": len(sub),
+                     "n_articles": sub.article_id.nunique(), "mean": m, "ci_low": lo, "ci_high": hi})
+    out = pd.DataFrame(rows, columns=["speaker", "scorer", "level", "n_units", "n_articles", "mean", "ci_low", "ci_high"])
     return out.sort_values(["mean", "speaker"], ignore_index=True)

@@ -1145,6 +1145,17 @@ class Store:
         cols = [c for c in SCORERS if c in scores.columns]
         return sents.merge(scores[["article_id", "sentence", *cols]], on=["article_id", "sentence"], how="left")
 
+    def scored_units(self) -> pd.DataFrame:
+        """The ``unit_scores`` table (the ``tone`` stage: each voice segment unit with one score column per
+        scorer built) with ``text`` (the unit's words, ``body[start:end]``) and ``quoted_speakers`` (the
+        quotation's speaker as a one-item list, empty for editorial units: the shape of the sentences'
+        column, so the same statistics read either level). Raises CorpusError when the store lacks the stage."""
+        u = self.table("unit_scores").copy()
+        bodies = self.bodies()
+        u["text"] = [bodies[a][s:e] for a, s, e in zip(u.article_id, u.start, u.end)]
+        u["quoted_speakers"] = [[s] if v == "quote" and isinstance(s, str) else [] for v, s in zip(u.voice, u.speaker)]
+        return u
+
     def doc(self, article_id: str):
         """The spaCy Doc of one article, rebuilt from the tokens table (no parsing)."""
         from .stages import docs_from_tokens

@@ -66,7 +66,7 @@ def test_clustered_interval_is_wider_than_sentences_as_independent():
     m = group_voice_means(sents, "s", groups, boot).iloc[0]
     naive_half_width = 1.96 * sents.s.std() / np.sqrt(len(sents))
     assert m["mean"] == pytest.approx(sents.s.mean()) and (m.ci_high - m.ci_low) / 2 > 3 * naive_half_width
-    assert m.n_sentences == 600 and m.n_articles == 30
+    assert m.n_units == 600 and m.n_articles == 30 and m.level == "sentence"
 
 
 def test_sentiment_gap_and_model():

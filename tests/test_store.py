@@ -99,7 +99,7 @@ def test_edited_lexicon_recomputes_only_terms(tmp_path):
     lex.write_text("term,match,category,notes,source\nquiet day,phrase,euphemism,,test\n", encoding="utf-8")
     report = build(corpus=corpus_of(BODIES), out=root, processes=1, lexicon_files=[lex])
     assert counts(report) == {"parse": (0, 5), "sentences": (0, 5), "voices": (0, 5), "vader": (0, 5), "minilm": (0, 5),
-                              "actors": (0, 5), "frames": (0, 5), "terms": (5, 0)}
+                              "actors": (0, 5), "frames": (0, 5), "tone": (0, 5), "terms": (5, 0)}
     after = Store(root)
     pd.testing.assert_frame_equal(after.table("scores"), scores_before)
     assert "quiet day" in set(after.table("terms").term) and "quiet day" not in set(terms_before.term)
