@@ -54,7 +54,7 @@ browser:
 ## as root, e.g. in a container, --allow-root is added).
 LAB_FLAGS ?=
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_FLAGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_FLAGS)
 
 ## Benchmarks (see bench/README.md).
 bench: $(STAMP)

@@ -12,7 +12,8 @@ Stable contract (outside checks depend on it):
   id), "start", "end" (character offsets into the body), "voice", "speaker", "primary", "frames"}.
 * ``evaluate-frames [--model-dir DIR]``: re-measures the shipped path (dev, test, GVFC) with the
   inference recipe in force and rewrites ``evaluation.json`` and the model card (no training).
-* ``train-frames [--out DIR] [--epochs N] [--seed N] [--lr X] [--layers N] [--max-length N]``: trains
+* ``train-frames [--out DIR] [--epochs N] [--seed N] [--lr X] [--layers N] [--max-length N] [--folds K]
+  [--processes N]``: trains
   the frames model (:func:`analysis.frame_model.train_frames`) and prints its metrics as one JSON line.
 
 ``--model-dir DIR`` points either command at another trained frames model folder (default
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -101,7 +103,7 @@ def cmd_train_frames(args: argparse.Namespace) -> None:
     overrides = {k: v for k, v in (("seed", args.seed), ("epochs", args.epochs), ("lr", args.lr), ("layers", args.layers),
                                    ("max_length", args.max_length), ("calibration_folds", args.folds)) if v is not None}
     rec = train_frames(corpus_folder=args.corpus, out_dir=args.out, config=FrameConfig(**overrides),
-                       log=lambda m: print(m, file=sys.stderr))
+                       processes=args.processes, log=lambda m: print(m, file=sys.stderr))
     ev = rec.get("evaluation", {})
     print(json.dumps({"selection": rec["selection"], "dev": rec["dev_metrics"], "test_fp32": rec["test_metrics"], "test_int8": ev.get("test"),
                       "gvfc": ev.get("gvfc"), "training_seconds": rec["training_seconds"]}))
@@ -133,6 +135,9 @@ def add_commands(sub) -> None:
     p.add_argument("--max-length", type=int, help="word pieces per unit (default: FrameConfig)")
     p.add_argument("--folds", type=int, help="cross-fitting folds over train + dev that choose the epoch and thresholds "
                                              "(default: FrameConfig, 4; 0: train on train, choose on dev)")
+    p.add_argument("--processes", type=int, default=min(2, os.cpu_count() or 1),
+                   help="training runs side by side (the fold models and the final model; default: 2 or the cores; "
+                        "the model does not depend on it)")
     p.set_defaults(func=cmd_train_frames)
 
 

@@ -645,8 +645,44 @@ def _score(m: dict) -> float:
     return float(np.nanmean([m["macro_f1"] or 0.0, m["primary_accuracy"] or 0.0]))
 
 
+def _train_job(job: dict) -> dict:
+    """One training run of the cross-fitting (a fold model or the final model), self-contained so it gives the
+    same result in this process or in a worker: seeds everything with ``job["seed"]`` (:func:`_new_model`),
+    trains on ``job["train"]`` (item indices), and after every epoch predicts the held-out items (a fold) or
+    keeps a snapshot of the adapter and heads (the final model; stopping after epoch e of the schedule is the
+    same as its first e epochs). Returns {"epochs": {epoch: (probs, pprobs, evidence) or snapshot},
+    "seconds": {epoch: training seconds}}."""
+    cfg, items, pad = job["cfg"], job["items"], job["pad"]
+    _, model, heads = _new_model(cfg, job["seed"])
+    held = [items[i] for i in job["held"]] if job.get("held") is not None else None
+    out: dict = {"epochs": {}, "seconds": {}}
+
+    def after(epoch, train_s):
+        if held is not None:
+            out["epochs"][epoch] = _predict_torch(model, heads, held, pad)
+        else:  # as numpy arrays: they cross the process boundary as plain bytes
+            out["epochs"][epoch] = tuple({k: v.numpy() for k, v in part.items()} for part in _snapshot(model, heads))
+        out["seconds"][epoch] = train_s
+
+    _fit(cfg, model, heads, [items[i] for i in job["train"]], pad, seed=job["seed"], after_epoch=after,
+         desc=job["desc"])
+    return out
+
+
+def _run_jobs(jobs: list[dict], processes: int) -> list[dict]:
+    """:func:`_train_job` of each job, in order; ``processes`` > 1 runs them side by side in spawned workers
+    (each one thread, as in this process: the results do not depend on ``processes``)."""
+    if processes <= 1 or len(jobs) <= 1:
+        return [_train_job(j) for j in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=min(processes, len(jobs)), mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(_train_job, jobs))
+
+
 def train_frames(*, corpus_folder: str | Path | None = None, out_dir: str | Path | None = None,
-                 config: FrameConfig | None = None, dev_only: bool = False, log=print) -> dict:
+                 config: FrameConfig | None = None, dev_only: bool = False, processes: int = 1, log=print) -> dict:
     """Train the frames model on the coded corpus; choose the epoch and the decision rules on data it
     was not trained on; test once.
 
@@ -657,7 +693,9 @@ def train_frames(*, corpus_folder: str | Path | None = None, out_dir: str | Path
     least ``min_dev_positives`` positives and primary accuracy) and the decision rules
     (:func:`choose_calibration`); the shipped model is then trained on all pooled units (seed ``seed``)
     for that many epochs of the same schedule. So every threshold rests on some 5,000 units instead of
-    a 354-unit dev split. With k ≤ 1: train on train, choose epoch and rules on dev.
+    a 354-unit dev split. With k ≤ 1: train on train, choose epoch and rules on dev. ``processes`` > 1 runs
+    the k fold models and the final model (trained for every epoch, the chosen one's snapshot kept) side by
+    side in worker processes; every run seeds itself, so the model does not depend on ``processes``.
 
     Each step: one batch through the adapted encoder (:func:`_fit`). Test metrics (fp32) are computed
     once, at the end, and never used for a choice. Then the folder is written and the shipped path
@@ -697,21 +735,21 @@ def train_frames(*, corpus_folder: str | Path | None = None, out_dir: str | Path
         oof = {e: (np.zeros((n, len(DIMENSIONS))), np.zeros((n, len(PRIMARY_LABELS))), [None] * n)
                for e in range(1, cfg.epochs + 1)}
         seconds: dict[int, float] = {}
-        for f in range(k):
-            held = np.flatnonzero(fold == f)
-            _, fm, fh = _new_model(cfg, cfg.seed + 1 + f)
-            held_items = [fit_items[i] for i in held]
-
-            def predict_held(epoch, train_s, fm=fm, fh=fh, held=held, held_items=held_items):
-                probs, pprobs, evs = _predict_torch(fm, fh, held_items, pad)
+        base = {"cfg": cfg, "items": fit_items, "pad": pad}
+        jobs = [dict(base, seed=cfg.seed, train=list(range(n)), held=None, desc="final model, epoch")]
+        jobs += [dict(base, seed=cfg.seed + 1 + f, train=np.flatnonzero(fold != f).tolist(),
+                      held=np.flatnonzero(fold == f).tolist(), desc=f"fold {f + 1}/{k}, epoch") for f in range(k)]
+        log(f"{len(jobs)} training runs (the final model and {k} fold models) on {max(1, min(processes, len(jobs)))} "
+            "process(es)")
+        results = _run_jobs(jobs, processes)
+        for job, res in zip(jobs[1:], results[1:]):
+            held = job["held"]
+            for epoch, (probs, pprobs, evs) in res["epochs"].items():
                 oof[epoch][0][held], oof[epoch][1][held] = probs, pprobs
                 for i, e in zip(held, evs):
                     oof[epoch][2][i] = e
-                seconds[epoch] = seconds.get(epoch, 0.0) + train_s
-
-            _fit(cfg, fm, fh, [fit_items[i] for i in np.flatnonzero(fold != f)], pad, seed=cfg.seed + 1 + f,
-                 after_epoch=predict_held, desc=f"fold {f + 1}/{k}, epoch")
-            log(f"fold {f + 1}/{k}: {len(held)} held-out units ({time.perf_counter() - t0:.0f}s)")
+                seconds[epoch] = seconds.get(epoch, 0.0) + res["seconds"][epoch]
+        log(f"{k} folds: {n} held-out units ({time.perf_counter() - t0:.0f}s)")
         best: dict = {"score": -9.0}
         for epoch in range(1, cfg.epochs + 1):
             probs, pprobs, evs = oof[epoch]
@@ -723,8 +761,13 @@ def train_frames(*, corpus_folder: str | Path | None = None, out_dir: str | Path
             log(f"epoch {epoch} (out of fold): macro-F1 {m['macro_f1']}, primary accuracy {m['primary_accuracy']}")
             if _score(m) > best["score"]:
                 best = {"score": _score(m), "epoch": epoch, "dev": m, "calibration": cal}
-        _fit(cfg, model, heads, fit_items, pad, seed=cfg.seed, stop_after=best["epoch"], desc="final model, epoch")
-        best["state"], best["heads"] = _snapshot(model, heads)
+        import torch
+
+        best["state"], best["heads"] = ({k: torch.from_numpy(v) for k, v in part.items()}
+                                        for part in results[0]["epochs"][best["epoch"]])
+        model.load_state_dict(best["state"], strict=False)
+        for n_, m_ in heads.items():
+            m_.load_state_dict({kk.split(".", 1)[1]: v for kk, v in best["heads"].items() if kk.startswith(n_ + ".")})
         log(f"final model: {best['epoch']} epochs on {len(fit_items)} units ({time.perf_counter() - t0:.0f}s)")
     else:
         best = {"score": -9.0}

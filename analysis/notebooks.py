@@ -20,8 +20,9 @@ def notebook_files() -> list[Path]:
 
 
 def default_figures_dir(corpus: str | Path | None) -> Path:
-    """figures/ (tracked) for the shipped corpus; build/figures/<name> (git-ignored) for any other source."""
-    return paths.FIGURES if corpus is None else paths.BUILD / "figures" / Path(corpus).resolve().stem
+    """figures/ (tracked) for the shipped corpus; build/figures/<name>-<hash> (git-ignored) for any other
+    source (:func:`analysis.paths.corpus_figures_dir`)."""
+    return paths.corpus_figures_dir(corpus)
 
 
 def run_notebooks(

@@ -70,9 +70,42 @@ def display_path(path: str | Path) -> str:
         return str(path)
 
 
-def figures_dir(override: str | Path | None = None) -> Path:
-    """Where a notebook writes its figures: ``override`` (a notebook parameter) or figures/."""
-    return Path(override) if override else Path(os.environ.get("FRAMING_FIGURES", FIGURES))
+def figures_dir(override: str | Path | None = None, *, corpus: str | Path | Sequence[str | Path] | None = None) -> Path:
+    """Where a notebook writes its figures.
+
+    ``override`` (the notebooks' ``figures_dir`` parameter, ``make figures OUT=``) when given; else
+    ``FRAMING_FIGURES`` when set; else figures/ (the tracked reference) for the shipped corpus and
+    :func:`corpus_figures_dir` (git-ignored, under build/) for any other ``corpus`` — so a notebook run on
+    another corpus, however started (JupyterLab, papermill, ``make figures CORPUS=``), never writes over
+    the reference figures.
+    """
+    if override:
+        return Path(override)
+    if os.environ.get("FRAMING_FIGURES"):
+        return Path(os.environ["FRAMING_FIGURES"])
+    return corpus_figures_dir(corpus)
+
+
+def is_shipped_corpus(source: str | Path | Sequence[str | Path] | None) -> bool:
+    """True for None or the shipped corpus folder itself (corpus/articles)."""
+    if source is None:
+        return True
+    sources = [source] if isinstance(source, (str, Path)) else list(source)
+    return len(sources) == 1 and Path(sources[0]).resolve() == ARTICLES.resolve()
+
+
+def corpus_figures_dir(source: str | Path | Sequence[str | Path] | None) -> Path:
+    """The default figures folder of a corpus source: figures/ for the shipped corpus, else
+    ``build/figures/<name>-<hash>/``: the (first) source's file or folder name with its extension (so
+    ``x.csv`` and ``x.jsonl`` differ) and a short hash of the resolved path(s) (so two folders with the
+    same name never share one), e.g. ``build/figures/mining.csv-1f0c3a9e``."""
+    if is_shipped_corpus(source):
+        return FIGURES
+    sources = [source] if isinstance(source, (str, Path)) else list(source)
+    resolved = [Path(s).resolve() for s in sources]
+    name = re.sub(r"[^A-Za-z0-9_.\-]+", "_", resolved[0].name).strip("_.") or "corpus"
+    digest = hashlib.sha256("\0".join(map(str, resolved)).encode()).hexdigest()[:8]
+    return BUILD / "figures" / f"{name}-{digest}"
 
 
 def store_dir(source: str | Path | Sequence[str | Path] | None = None) -> Path:

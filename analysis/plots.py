@@ -70,9 +70,10 @@ def save_figure(fig: Figure, name: str, *, out_dir: str | Path, data: pd.DataFra
                 provenance: dict | None = None) -> dict[str, Path]:
     """Write ``name``.png/.svg (and .csv of ``data``, .json of ``provenance``) into ``out_dir``.
 
-    PNG and SVG carry no dates or software versions, so the bytes are reproducible;
-    the figure is closed afterwards. A reference figure made with an optional input that is absent
-    here goes elsewhere (:func:`reference_destination`).
+    PNG and SVG carry no dates or software versions, so the bytes are reproducible. In a Jupyter kernel
+    (JupyterLab, papermill, ``make figures``) the figure is also shown in the cell's output, once
+    (:func:`show_in_kernel`); then it is closed, so long runs do not pile up open figures. A reference
+    figure made with an optional input that is absent here goes elsewhere (:func:`reference_destination`).
     """
     out = reference_destination(Path(out_dir), name, provenance)
     out.mkdir(parents=True, exist_ok=True)
@@ -86,8 +87,28 @@ def save_figure(fig: Figure, name: str, *, out_dir: str | Path, data: pd.DataFra
         written["csv"] = save_table(data, name, out_dir=out)
     if provenance is not None:
         written["json"] = save_provenance(provenance, name, out_dir=out)
+    show_in_kernel(fig)
     plt.close(fig)
     return written
+
+
+def show_in_kernel(fig: Figure) -> bool:
+    """Show ``fig`` in the output of the running Jupyter cell (as PNG); False (nothing shown) outside a kernel.
+
+    Called by :func:`save_figure` before it closes the figure: closing alone would leave JupyterLab and the
+    executed notebooks with tables only (the inline backend shows only figures still open at the cell's end).
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None or not getattr(shell, "kernel", None):
+        return False
+    from IPython.display import display
+
+    display(fig)
+    return True
 
 
 def reference_destination(out_dir: Path, name: str, provenance: dict | None) -> Path:

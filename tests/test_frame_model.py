@@ -164,10 +164,12 @@ def test_tiny_model_trains_and_runs(tiny_model):
 
 
 def test_tiny_model_training_is_reproducible(tiny_model, tmp_path):
+    """Trained again with its runs (4 fold models and the final one) side by side in 2 worker processes: the
+    same bytes as one process gave (every run seeds itself)."""
     from analysis.frame_model import train_frames
 
     out, rec, cfg = tiny_model
-    again = train_frames(out_dir=tmp_path / "again", config=cfg, log=lambda m: None)
+    again = train_frames(out_dir=tmp_path / "again", config=cfg, processes=2, log=lambda m: None)
     assert (tmp_path / "again" / "heads.safetensors").read_bytes() == (out / "heads.safetensors").read_bytes()
     assert (tmp_path / "again" / "adapter_model.safetensors").read_bytes() == (out / "adapter_model.safetensors").read_bytes()
     assert again["calibration"] == rec["calibration"]

@@ -4,7 +4,9 @@ from __future__ import annotations
 import ast
 import json
 from collections import Counter
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analysis import paths
@@ -89,7 +91,11 @@ def test_every_notebook_executes(regenerated):
 def png_sizes(folder):
     from PIL import Image
 
-    return {p.name: Image.open(p).size for p in folder.glob("*.png")}
+    sizes = {}
+    for p in folder.glob("*.png"):
+        with Image.open(p) as image:
+            sizes[p.name] = image.size
+    return sizes
 
 
 def test_every_figure_is_legible_in_size(regenerated):
@@ -161,3 +167,49 @@ def test_committed_allsides_figures_are_aggregates_and_legible():
     for csv in folder.glob("*.csv"):
         text = csv.read_text(encoding="utf-8")
         assert not any(s in text for s in sentences), f"{csv.name} carries article text"
+
+
+def test_figures_are_shown_in_the_executed_notebooks(regenerated):
+    """Every cell that saves a figure also shows it (JupyterLab and the executed copies carry the images,
+    not only the tables), once."""
+    _, executed = regenerated
+    for path in executed:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for cell in cells:
+            source = "".join(cell.get("source", ""))
+            if cell["cell_type"] != "code" or "plots.save_figure(" not in source or "if available" in source:
+                continue
+            images = [o for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+            calls = source.count("plots.save_figure(")
+            assert 1 <= len(images) <= calls, (path.name, source.splitlines()[0], len(images))
+
+
+def test_a_notebook_on_another_corpus_never_writes_the_reference_figures(tmp_path):
+    """Started as JupyterLab or papermill start it — only ``corpus_path`` set, no figures folder — a notebook
+    on a user's corpus writes under build/figures/<name>-<hash>/, one folder per source, and figures/ stays
+    as it is."""
+    import shutil
+
+    from analysis.notebooks import execute
+
+    assert paths.figures_dir(None) == paths.FIGURES == paths.figures_dir(None, corpus=paths.ARTICLES)
+    assert paths.figures_dir("x/y", corpus=tmp_path / "a.csv") == Path("x/y")
+    by_format = {paths.figures_dir(None, corpus=tmp_path / n) for n in ("mine.csv", "mine.jsonl", "mine")}
+    assert len(by_format) == 3 and all(p.parent == paths.BUILD / "figures" for p in by_format)
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    assert paths.figures_dir(None, corpus=other / "mine.csv") != paths.figures_dir(None, corpus=tmp_path / "mine.csv")
+
+    src = tmp_path / "mine.csv"
+    rows = [{"id": f"m{i}", "title": f"T{i}", "date": f"2024-03-0{i + 1}",
+             "text": f'The minister said: "We will open mine {i} next year." Workers protested on Monday.'} for i in range(3)]
+    pd.DataFrame(rows).to_csv(src, index=False)
+    before = {p: p.stat().st_mtime_ns for p in paths.FIGURES.rglob("*") if p.is_file()}
+    out = paths.figures_dir(None, corpus=src)
+    try:
+        execute(paths.NOTEBOOKS / "01-corpus.ipynb", tmp_path / "01.ipynb", {"corpus_path": str(src)})
+        assert (out / "01-corpus-overview.png").exists() and (out / "01-corpus-overview.json").exists()
+        after = {p: p.stat().st_mtime_ns for p in paths.FIGURES.rglob("*") if p.is_file()}
+        assert after == before, "the reference figures were touched"
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
