@@ -249,15 +249,19 @@ def test_evidence_is_highlighted_on_hover_in_a_real_browser(seed, seed_store, tm
     site = write_site(st.corpus(), tmp_path / "site", segments=st.table("segments"), quotes=st.table("quotes"),
                       matches=st.table("terms"), frames=frames)
     assert "<script" not in site[0].read_text(encoding="utf-8")
-    # a unit with two frames whose evidence differs, so one chip must light some words and not others
-    target = None
+    # a unit with two frames whose evidence differs — some words carry another frame and not this one — so the
+    # chip must light some words and not others
+    target = frame = None
     for r in frames.itertuples():
         ev = list(zip(r.evidence_frame, r.evidence_start, r.evidence_end))
-        if len(r.frames) >= 2 and len({d for d, _, _ in ev}) >= 2:
-            target = r
+        for d in (d for d in r.frames if d in set(r.evidence_frame)):
+            mine = [(s, e) for f, s, e in ev if f == d]
+            if any(f != d and not any(s < e2 and s2 < e for s2, e2 in mine) for f, s, e in ev):
+                target, frame = r, d
+                break
+        if target is not None:
             break
-    assert target is not None, "the seed article has no unit with two evidenced frames"
-    frame = [d for d in target.frames if d in set(target.evidence_frame)][0]
+    assert target is not None, "the seed article has no unit with two frames evidenced by different words"
     sel = f'.fu[data-unit="{target.unit}"]'
     probe = (f"JSON.stringify([...document.querySelectorAll('{sel} .ev')].map(e => "
              "[e.dataset.frames, getComputedStyle(e).backgroundColor]))")
