@@ -595,10 +595,10 @@ def _new_model(cfg: FrameConfig, seed: int):
     return tok, model, heads
 
 
-def _fit(cfg: FrameConfig, model, heads: dict, items: list[dict], pad: int, *, seed: int, stop_after: int | None = None,
-         after_epoch=None, desc: str = "epoch") -> None:
-    """Train ``model`` and ``heads`` on ``items`` in place; the linear schedule spans ``cfg.epochs`` epochs and
-    training stops after ``stop_after`` of them (default: all). ``after_epoch(epoch, train_seconds)`` runs after
+def _fit(cfg: FrameConfig, model, heads: dict, items: list[dict], pad: int, *, seed: int, after_epoch=None,
+         desc: str = "epoch") -> None:
+    """Train ``model`` and ``heads`` on ``items`` in place for ``cfg.epochs`` epochs of a linear schedule (a
+    snapshot after epoch e equals a run stopped there). ``after_epoch(epoch, train_seconds)`` runs after
     each epoch. Loss per batch: BCE(frames, pos_weight) + primary_weight * CE(primary) + evidence_weight *
     BCE(evidence pieces, on the dimensions the unit is coded with)."""
     import torch
@@ -614,7 +614,7 @@ def _fit(cfg: FrameConfig, model, heads: dict, items: list[dict], pad: int, *, s
     gen = torch.Generator().manual_seed(seed)
     bce = torch.nn.BCEWithLogitsLoss(pos_weight=torch.full((len(DIMENSIONS),), cfg.pos_weight))
     ce = torch.nn.CrossEntropyLoss()
-    for epoch in range(1, (stop_after or cfg.epochs) + 1):
+    for epoch in range(1, cfg.epochs + 1):
         model.train()
         for m in heads.values():
             m.train()
@@ -644,6 +644,13 @@ def _fit(cfg: FrameConfig, model, heads: dict, items: list[dict], pad: int, *, s
 def _snapshot(model, heads: dict) -> tuple[dict, dict]:
     return ({k: v.detach().clone() for k, v in model.state_dict().items() if "lora_" in k},
             {f"{n}.{k}": v.detach().clone() for n, m in heads.items() for k, v in m.state_dict().items()})
+
+
+def _restore(model, heads: dict, state: dict, head_state: dict) -> None:
+    """Load a :func:`_snapshot` into ``model`` and ``heads`` in place."""
+    model.load_state_dict(state, strict=False)
+    for name, head in heads.items():
+        head.load_state_dict({k.split(".", 1)[1]: v for k, v in head_state.items() if k.startswith(name + ".")})
 
 
 def _score(m: dict) -> float:
@@ -769,11 +776,9 @@ def train_frames(*, corpus_folder: str | Path | None = None, out_dir: str | Path
                 best = {"score": _score(m), "epoch": epoch, "dev": m, "calibration": cal}
         import torch
 
-        best["state"], best["heads"] = ({k: torch.from_numpy(v) for k, v in part.items()}
+        best["state"], best["heads"] = ({name: torch.from_numpy(v) for name, v in part.items()}
                                         for part in results[0]["epochs"][best["epoch"]])
-        model.load_state_dict(best["state"], strict=False)
-        for n_, m_ in heads.items():
-            m_.load_state_dict({kk.split(".", 1)[1]: v for kk, v in best["heads"].items() if kk.startswith(n_ + ".")})
+        _restore(model, heads, best["state"], best["heads"])
         log(f"final model: {best['epoch']} epochs on {len(fit_items)} units ({time.perf_counter() - t0:.0f}s)")
     else:
         best = {"score": -9.0}
@@ -792,9 +797,7 @@ def train_frames(*, corpus_folder: str | Path | None = None, out_dir: str | Path
                 best["state"], best["heads"] = _snapshot(model, heads)
 
         _fit(cfg, model, heads, fit_items, pad, seed=cfg.seed, after_epoch=on_dev)
-        model.load_state_dict(best["state"], strict=False)
-        for n_, m_ in heads.items():
-            m_.load_state_dict({kk.split(".", 1)[1]: v for kk, v in best["heads"].items() if kk.startswith(n_ + ".")})
+        _restore(model, heads, best["state"], best["heads"])
     test_m = None
     if not dev_only:
         probs, pprobs, evs = _predict_torch(model, heads, test_items, pad)

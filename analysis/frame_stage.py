@@ -12,25 +12,17 @@ from __future__ import annotations
 import pyarrow as pa
 
 from . import paths
-from .frames import DIMENSIONS, NONE, store_units, units
+from .frames import DIMENSIONS, NONE, UNIT_KEY_COLUMNS, store_units, units
 from .registry import Stage, code_hash, register
 from .tables import Column, Schema
 
-S, I32, I64, F64 = pa.string(), pa.int32(), pa.int64(), pa.float64()
+S, I64, F64 = pa.string(), pa.int64(), pa.float64()
 
 FRAMES_SCHEMA = Schema(
     "frames", "Frame units (a sentence segment in one voice: the journalist's words or one quotation) with the "
               "probability of each of the 15 policy-frame dimensions (Boydstun et al. 2014), the primary frame and "
               "the words that carry each predicted frame.", "frames", (
-        Column("article_id", S, "the article's id", nullable=False),
-        Column("unit", I32, "unit number within the article, from 0", nullable=False),
-        Column("sentence", I32, "sentence number (as in the sentences table)", nullable=False),
-        Column("start", I64, "first character, offset into the article body", "characters", nullable=False),
-        Column("end", I64, "one past the last character, offset into the article body", "characters", nullable=False),
-        Column("voice", S, "editorial (the journalist's own words) or quote", nullable=False),
-        Column("kind", S, "quote kind (direct, partial, indirect, embedded_post); null for editorial units"),
-        Column("speaker", S, "canonical speaker of the quotation; null for editorial units"),
-        Column("quote_index", I32, "the quotation's number in the quotes table; null for editorial units"),
+        *UNIT_KEY_COLUMNS,
         Column("text", S, "body[start:end]", nullable=False),
         *(Column(d, F64, f"probability that the unit makes the {d} dimension salient", "probability 0-1", nullable=False)
           for d in DIMENSIONS),

@@ -25,6 +25,9 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+
+from .tables import Column
 
 #: The 15 dimensions, in codebook order (Boydstun et al. 2014, numbers 1-15).
 DIMENSIONS: tuple[str, ...] = (
@@ -38,6 +41,19 @@ NONE: str = "none"
 UNIT_COLUMNS: list[str] = ["article_id", "unit", "sentence", "start", "end", "voice", "kind", "speaker",
                            "quote_index", "text", "words"]
 _WORD = re.compile(r"\w")
+
+#: The schema columns that identify a unit, shared by every table keyed by units (``frames``, ``unit_scores``).
+UNIT_KEY_COLUMNS: tuple[Column, ...] = (
+    Column("article_id", pa.string(), "the article's id", nullable=False),
+    Column("unit", pa.int32(), "unit number within the article, from 0", nullable=False),
+    Column("sentence", pa.int32(), "sentence number (as in the sentences table)", nullable=False),
+    Column("start", pa.int64(), "first character, offset into the article body", "characters", nullable=False),
+    Column("end", pa.int64(), "one past the last character, offset into the article body", "characters", nullable=False),
+    Column("voice", pa.string(), "editorial (the journalist's own words) or quote", nullable=False),
+    Column("kind", pa.string(), "quote kind (direct, partial, indirect, embedded_post); null for editorial units"),
+    Column("speaker", pa.string(), "canonical speaker of the quotation; null for editorial units"),
+    Column("quote_index", pa.int32(), "the quotation's number in the quotes table; null for editorial units"),
+)
 
 
 def unit_id(article_id: str, start: int, end: int) -> str:

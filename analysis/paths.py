@@ -86,12 +86,21 @@ def figures_dir(override: str | Path | None = None, *, corpus: str | Path | Sequ
     return corpus_figures_dir(corpus)
 
 
+def _resolved(source: str | Path | Sequence[str | Path] | None) -> list[Path]:
+    """The resolved path(s) of a corpus source (None: the shipped corpus)."""
+    sources = [ARTICLES] if source is None else ([source] if isinstance(source, (str, Path)) else list(source))
+    return [Path(s).resolve() for s in sources] or [ARTICLES.resolve()]
+
+
+def _source_key(resolved: list[Path], name: str) -> str:
+    """``<name>-<hash>``: a file-system-safe ``name`` and a short hash of the resolved path(s)."""
+    safe = re.sub(r"[^A-Za-z0-9_.\-]+", "_", name).strip("_.") or "corpus"
+    return f"{safe}-{hashlib.sha256(chr(0).join(map(str, resolved)).encode()).hexdigest()[:8]}"
+
+
 def is_shipped_corpus(source: str | Path | Sequence[str | Path] | None) -> bool:
     """True for None or the shipped corpus folder itself (corpus/articles)."""
-    if source is None:
-        return True
-    sources = [source] if isinstance(source, (str, Path)) else list(source)
-    return len(sources) == 1 and Path(sources[0]).resolve() == ARTICLES.resolve()
+    return _resolved(source) == [ARTICLES.resolve()]
 
 
 def corpus_figures_dir(source: str | Path | Sequence[str | Path] | None) -> Path:
@@ -101,11 +110,8 @@ def corpus_figures_dir(source: str | Path | Sequence[str | Path] | None) -> Path
     same name never share one), e.g. ``build/figures/mining.csv-1f0c3a9e``."""
     if is_shipped_corpus(source):
         return FIGURES
-    sources = [source] if isinstance(source, (str, Path)) else list(source)
-    resolved = [Path(s).resolve() for s in sources]
-    name = re.sub(r"[^A-Za-z0-9_.\-]+", "_", resolved[0].name).strip("_.") or "corpus"
-    digest = hashlib.sha256("\0".join(map(str, resolved)).encode()).hexdigest()[:8]
-    return BUILD / "figures" / f"{name}-{digest}"
+    resolved = _resolved(source)
+    return BUILD / "figures" / _source_key(resolved, resolved[0].name)
 
 
 def store_dir(source: str | Path | Sequence[str | Path] | None = None) -> Path:
@@ -114,8 +120,5 @@ def store_dir(source: str | Path | Sequence[str | Path] | None = None) -> Path:
     ``data/interim/stores/<name>-<hash>``: the (first) source's folder or file name plus a
     short hash of the resolved path(s), so two folders with the same name never share a store.
     """
-    sources = [ARTICLES] if source is None else ([source] if isinstance(source, (str, Path)) else list(source))
-    resolved = [Path(s).resolve() for s in sources] or [ARTICLES.resolve()]
-    name = re.sub(r"[^A-Za-z0-9_.\-]+", "_", resolved[0].stem or resolved[0].name).strip("_.") or "corpus"
-    digest = hashlib.sha256("\0".join(map(str, resolved)).encode()).hexdigest()[:8]
-    return STORES / f"{name}-{digest}"
+    resolved = _resolved(source)
+    return STORES / _source_key(resolved, resolved[0].stem or resolved[0].name)

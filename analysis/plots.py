@@ -319,6 +319,7 @@ def validation_bars(scores: pd.DataFrame, *, title: str = "Voice splitter vs han
 
 
 SCORER_COLORS: dict[str, str] = {"vader": "#dd8452", "minilm": "#4c72b0", "minilm-int8": "#55a868", "transformer": "#8172b3"}
+VOICE_MARKERS: dict[str, str] = {"editorial": "o", "quote": "s"}
 
 
 def level_colors(scorers: list[str]) -> dict[str, str]:
@@ -332,7 +333,6 @@ def level_colors(scorers: list[str]) -> dict[str, str]:
         out[f"{s} · segment"] = base
         out[f"{s} · sentence"] = to_hex(tuple(0.55 * c + 0.45 for c in to_rgb(base)))
     return out
-VOICE_MARKERS: dict[str, str] = {"editorial": "o", "quote": "s"}
 
 
 def score_distributions(sentences: pd.DataFrame, scorers: list[str], *, level: str = "sentence") -> Figure:

@@ -23,25 +23,17 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .frames import units
+from .frames import UNIT_KEY_COLUMNS, units
 from .registry import Stage, _prepare_minilm, code_hash, register
 from .tables import SCORERS, Column, Schema
 
-S, I32, I64, F64, B = pa.string(), pa.int32(), pa.int64(), pa.float64(), pa.bool_()
+I64, F64, B = pa.int64(), pa.float64(), pa.bool_()
 
 UNIT_SCORES_SCHEMA = Schema(
     "unit_scores", "Sentence sentiment of each voice segment unit (within a sentence, the journalist's words or the "
                    "part of one quotation: the frames' unit), one column per scorer built; the unit of the "
                    "quoted-vs-editorial tone comparison.", "tone", (
-        Column("article_id", S, "the article's id", nullable=False),
-        Column("unit", I32, "unit number within the article, from 0 (as in the frames table)", nullable=False),
-        Column("sentence", I32, "sentence number (as in the sentences table)", nullable=False),
-        Column("start", I64, "first character, offset into the article body", "characters", nullable=False),
-        Column("end", I64, "one past the last character, offset into the article body", "characters", nullable=False),
-        Column("voice", S, "editorial (the journalist's own words) or quote", nullable=False),
-        Column("kind", S, "quote kind (direct, partial, indirect, embedded_post); null for editorial units"),
-        Column("speaker", S, "canonical speaker of the quotation; null for editorial units"),
-        Column("quote_index", I32, "the quotation's number in the quotes table; null for editorial units"),
+        *UNIT_KEY_COLUMNS,
         Column("words", I64, "whitespace-separated tokens of the unit", "words", nullable=False),
         Column("whole_sentence", B, "the unit is its sentence's whole text (its scores are the sentence's)",
                nullable=False),
