@@ -47,8 +47,8 @@ import yaml
 
 from . import paths
 
-#: Front-matter keys every article must have (values of outlet/url/notes may be null).
-REQUIRED_FIELDS: tuple[str, ...] = ("id", "title", "date", "language")
+#: Front-matter keys every article must have (values may be null except the id; language defaults to ``en``).
+REQUIRED_FIELDS: tuple[str, ...] = ("id", "title", "date")
 KNOWN_FIELDS: tuple[str, ...] = ("id", "title", "outlet", "date", "url", "language", "notes")
 #: Bodies longer than this are refused: a sign of a concatenated dump, not one article.
 MAX_CHARS: int = 500_000
@@ -131,6 +131,23 @@ def other_files_frame(rows: Iterable[tuple[str | Path, str]]) -> pd.DataFrame:
     return pd.DataFrame([{"file": str(f), "reason": r} for f, r in rows], columns=["file", "reason"])
 
 
+#: Columns of :attr:`Corpus.read_as`.
+READ_AS_COLUMNS: tuple[str, ...] = ("source", "column", "field", "how", "records")
+
+
+def read_as_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    """How a source's columns became article fields: one row per (source, column).
+
+    Columns: ``source`` (the file or folder), ``column`` (a table column or JSON key as
+    written, or a rule such as ``(first line)``), ``field`` (the article field it fills:
+    id, body, title, outlet, date, url, language, notes; ``extra`` = kept as metadata under
+    its own name; ``dropped`` = not kept, with the reason in ``how``), ``how`` (why: its
+    name, an alias, ``--fields``, a preset or a rule), ``records`` (how many of the
+    source's records took the field from it; nullable).
+    """
+    return pd.DataFrame(list(rows), columns=list(READ_AS_COLUMNS)).astype({"records": "Int64"})
+
+
 @dataclass
 class Corpus:
     """Loaded articles plus the inputs that were skipped, with reasons.
@@ -140,13 +157,15 @@ class Corpus:
     here). ``skipped`` has columns file, line (nullable Int64), reason. ``other_files``
     (file, reason) lists the files of a folder source that are not inputs
     (documentation, hidden files, the metadata table of .txt articles), so that every
-    file is accounted for.
+    file is accounted for. ``read_as`` (:func:`read_as_frame`) says how each column, key or
+    rule of a source became an article field (the import summary).
     """
 
     articles: list[Article]
     skipped: pd.DataFrame
     n_inputs: int
     other_files: pd.DataFrame = field(default_factory=lambda: other_files_frame([]))
+    read_as: pd.DataFrame = field(default_factory=lambda: read_as_frame([]))
 
     def __post_init__(self) -> None:
         if len(self.articles) + len(self.skipped) != self.n_inputs:
@@ -272,23 +291,99 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def parse_date(value: Any, source: str | Path, line: int | None) -> _dt.date | None:
-    """A date from YAML or text: ISO ``YYYY-MM-DD`` (or an ISO datetime); null stays None."""
+#: ``date_format`` shorthands for numeric dates whose day and month could be either way round.
+DATE_ORDERS: tuple[str, ...] = ("dmy", "mdy")
+_NUMERIC_DATE = re.compile(r"(\d{1,4})([/.\- ])(\d{1,2})\2(\d{1,4})(?=$|[T\s,])")
+_DATE_DEFAULTS = (_dt.datetime(1901, 1, 1), _dt.datetime(1902, 2, 2))
+
+
+def check_date_format(date_format: str | None) -> None:
+    """Refuse (ValueError) a ``date_format`` that is neither a :data:`DATE_ORDERS` shorthand nor a strptime format."""
+    if date_format is not None and date_format not in DATE_ORDERS and "%" not in date_format:
+        raise ValueError(f"bad date format {date_format!r}: use {' or '.join(DATE_ORDERS)} (day or month first in "
+                         "numeric dates) or a strptime format such as %d/%m/%Y")
+
+
+def _numeric_date(m: re.Match, value: Any, date_format: str | None, source: str | Path, line: int | None) -> _dt.date:
+    a, _, b, c = m.groups()
+    if len(a) == 4:  # 2024/03/18: year first, then month and day (no one writes year-day-month)
+        year, month, day = int(a), int(b), int(c)
+    elif len(c) in (2, 4):
+        year = int(c) if len(c) == 4 else _dt.datetime.strptime(c, "%y").year  # %y: 69-99 -> 19xx, 00-68 -> 20xx
+        x, y = int(a), int(b)
+        if date_format == "dmy" or (date_format != "mdy" and x > 12 >= y):
+            day, month = x, y
+        elif date_format == "mdy" or (y > 12 >= x) or x == y:
+            month, day = x, y
+        else:
+            raise CorpusError(source, line, f"ambiguous date {value!r}: {x} {_MONTHS[y - 1]} or {_MONTHS[x - 1]} {y}? "
+                                            "give the order with --date-format dmy or mdy (date_format=)")
+    else:
+        raise CorpusError(source, line, f"unparseable date {value!r} (the year must have 2 or 4 digits)")
+    try:
+        return _dt.date(year, month, day)
+    except ValueError as exc:
+        order = {"dmy": "; read day first, as the date format dmy says",
+                 "mdy": "; read month first, as the date format mdy says"}.get(date_format or "", "")
+        raise CorpusError(source, line, f"unparseable date {value!r} ({exc}{order})") from None
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def parse_date(value: Any, source: str | Path, line: int | None, *, date_format: str | None = None) -> _dt.date | None:
+    """The calendar date of a metadata value; null or "" stays None; errors raise :class:`CorpusError`.
+
+    Read, in order: a YAML date or datetime; with ``date_format`` a strptime format (e.g.
+    ``%d/%m/%Y``), exactly that; ISO 8601 (``2024-03-18``, ``2024-03-18T09:30:00Z``); numeric
+    dates with ``/``, ``.``, ``-`` or a space between parts (``18/03/2024``, ``3.18.24``;
+    year last with 2 or 4 digits, or year first): the day and month are told apart when one
+    of them is over 12, and otherwise settled by ``date_format`` ``"dmy"`` or ``"mdy"`` or
+    refused as *ambiguous* with both readings in the reason; two-digit years follow
+    strptime's ``%y`` (69-99 are 19xx, 00-68 are 20xx). Anything else is read by
+    ``dateutil.parser`` ("March 4, 2024", "4 Mar 2024", "Mon, 04 Mar 2024 10:00:00 GMT"); a
+    date it completes from defaults (no day, month or year: "March 2024") is refused as
+    incomplete. A date-time keeps the date as written (its time zone is not converted).
+    Raises ValueError for a ``date_format`` that is neither shorthand nor strptime format.
+    """
     if value is None or value == "":
         return None
     if isinstance(value, _dt.datetime):
         return value.date()
     if isinstance(value, _dt.date):
         return value
+    check_date_format(date_format)
     text = str(value).strip()
+    if date_format is not None and date_format not in DATE_ORDERS:
+        try:
+            return _dt.datetime.strptime(text, date_format).date()
+        except ValueError:
+            raise CorpusError(source, line, f"unparseable date {value!r} (not in the date format {date_format!r})") from None
+    for reader in (_dt.date.fromisoformat, lambda t: _dt.datetime.fromisoformat(t).date()):
+        try:
+            return reader(text)
+        except ValueError:
+            pass
+    m = _NUMERIC_DATE.match(text)
+    if m:
+        return _numeric_date(m, value, date_format, source, line)
+    import warnings
+
+    from dateutil import parser as date_parser
+
     try:
-        return _dt.date.fromisoformat(text)
-    except ValueError:
-        pass
-    try:
-        return _dt.datetime.fromisoformat(text).date()
-    except ValueError:
-        raise CorpusError(source, line, f"unparseable date {value!r} (expected ISO YYYY-MM-DD)") from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # unknown time-zone names: the date is kept as written
+            first, second = (date_parser.parse(text, default=d, ignoretz=True) for d in _DATE_DEFAULTS)
+    except (ValueError, OverflowError, date_parser.ParserError):
+        raise CorpusError(source, line, f"unparseable date {value!r} (expected e.g. 2024-03-18, 18/03/2024 or "
+                                        "March 18, 2024)") from None
+    if first.date() != second.date():
+        missing = [part for part, x, y in (("year", first.year, second.year), ("month", first.month, second.month),
+                                           ("day", first.day, second.day)) if x != y]
+        raise CorpusError(source, line, f"unparseable date {value!r}: incomplete (no {' or '.join(missing)})")
+    return first.date()
 
 
 def check_body(body: str, source: str | Path, body_line: int, *, max_chars: int = MAX_CHARS) -> None:
@@ -325,6 +420,7 @@ def make_article(
     field_lines: dict[str, int] | None = None,
     max_chars: int = MAX_CHARS,
     file: str | Path | None = None,
+    date_format: str | None = None,
 ) -> Article:
     """Validate metadata and body and build an :class:`Article` (shared by every importer).
 
@@ -332,8 +428,8 @@ def make_article(
     the line (``field_lines`` maps a field to its line, else ``line``). Raises
     :class:`CorpusError` for: a missing required field, a key that is not text, a value
     that cannot be stored (:func:`value_problem`: too deep, invalid Unicode, a huge number),
-    an invalid id or one over :data:`MAX_ID_CHARS` characters, an unparseable date, a
-    refused body (:func:`check_body`).
+    an invalid id or one over :data:`MAX_ID_CHARS` characters, an unparseable or ambiguous date
+    (:func:`parse_date`, which reads the date with ``date_format``), a refused body (:func:`check_body`).
     """
     field_lines = field_lines or {}
     where = source if file is None else file
@@ -358,7 +454,7 @@ def make_article(
         raise CorpusError(
             where, field_lines.get("id", line), f"invalid id {_short(raw_id)} (letters, digits, '_', '.', '-')"
         )
-    date = parse_date(meta.get("date"), where, field_lines.get("date", line))
+    date = parse_date(meta.get("date"), where, field_lines.get("date", line), date_format=date_format)
     check_body(body, where, body_line, max_chars=max_chars)
 
     def text_or_none(key: str) -> str | None:
@@ -471,7 +567,8 @@ def parse_front_matter(front: str, source: str | Path, *, first_line: int = 2) -
     return meta, field_lines
 
 
-def parse_article_text(text: str, source: str | Path, *, max_chars: int = MAX_CHARS) -> Article:
+def parse_article_text(text: str, source: str | Path, *, max_chars: int = MAX_CHARS,
+                       date_format: str | None = None) -> Article:
     """Parse one article file's text (front matter + body); errors raise :class:`CorpusError` with the line.
 
     Blank lines before the opening ``---`` are allowed; the body is everything after the
@@ -506,10 +603,11 @@ def parse_article_text(text: str, source: str | Path, *, max_chars: int = MAX_CH
         body_line=close + 2,
         field_lines=field_lines,
         max_chars=max_chars,
+        date_format=date_format,
     )
 
 
-def read_article(path: str | Path, *, max_chars: int = MAX_CHARS) -> Article:
+def read_article(path: str | Path, *, max_chars: int = MAX_CHARS, date_format: str | None = None) -> Article:
     """Read one article file; errors (unreadable, 0 bytes, undecodable, and those of
     :func:`parse_article_text`) raise :class:`CorpusError` naming the file and line."""
     path = Path(path)
@@ -519,7 +617,7 @@ def read_article(path: str | Path, *, max_chars: int = MAX_CHARS) -> Article:
         raise CorpusError(path, None, f"cannot read: {exc.strerror or exc}") from None
     if not raw:
         raise CorpusError(path, None, "empty file (0 bytes)")
-    return parse_article_text(decode_bytes(raw, path), path, max_chars=max_chars)
+    return parse_article_text(decode_bytes(raw, path), path, max_chars=max_chars, date_format=date_format)
 
 
 def has_front_matter(path: str | Path) -> bool:
@@ -641,6 +739,7 @@ def load_corpus(
     *,
     strict: bool = True,
     max_chars: int = MAX_CHARS,
+    date_format: str | None = None,
 ) -> Corpus:
     """Load article files (default: the shipped ``corpus/articles``).
 
@@ -650,7 +749,8 @@ def load_corpus(
     as "not an article file" (:func:`analysis.importers.load_source` reads tables, JSON
     records and HTML pages). ``strict=True`` raises the first :class:`CorpusError`;
     ``strict=False`` loads what it can and lists the rest in ``Corpus.skipped``. A
-    path that does not exist raises CorpusError in either mode.
+    path that does not exist raises CorpusError in either mode. ``date_format``: how to read
+    dates that are not ISO (:func:`parse_date`).
     """
     targets = paths.ARTICLES if path is None else path
     items: list[tuple[Path, CorpusError | None]] = []
@@ -677,7 +777,7 @@ def load_corpus(
     def build(src: Path, error: CorpusError | None) -> Article:
         if error is not None:
             raise error
-        return read_article(src, max_chars=max_chars)
+        return read_article(src, max_chars=max_chars, date_format=date_format)
 
     return collect(items, build, strict=strict, other_files=other)
 

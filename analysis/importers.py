@@ -1,6 +1,12 @@
 """Importers for the formats researchers have: CSV/JSONL tables, folders of JSON records,
-.txt files with a metadata table, and saved HTML pages; and :func:`load_source`, which
-takes any of them (or a folder of article files) and says what it found.
+.txt files (alone or with a metadata table), and saved HTML pages; and :func:`load_source`,
+which takes any of them (or a folder of article files) and says what it found.
+
+Columns are found by name or alias (:data:`FIELD_ALIASES`: ``content`` is the body, ``source``
+the outlet, ``publish_date`` the date, ...) or named with ``fields`` (``--fields``); dates in
+common formats are read by :func:`analysis.corpus.parse_date` (``date_format`` settles
+day/month order). ``Corpus.read_as`` records what every column became, and
+:func:`summary_lines` prints it with every refused input (the import summary).
 
 Each returns a :class:`~analysis.corpus.Corpus` built through the same validation
 as article files (``make_article``): errors name the file and line, and with
@@ -39,6 +45,7 @@ from .corpus import (
     MAX_CHARS,
     MAX_NUMBER_DIGITS,
     Article,
+    check_date_format,
     Corpus,
     CorpusError,
     collect,
@@ -49,6 +56,7 @@ from .corpus import (
     load_corpus,
     make_article,
     other_files_frame,
+    read_as_frame,
     skipped_frame,
     value_problem,
 )
@@ -68,18 +76,100 @@ def derived_id(url: object, text: object) -> str:
     return "t-" + hashlib.sha256(str(text or "").encode("utf-8")).hexdigest()[:16]
 
 
-def _row_meta(row: dict[str, Any], *, id_column: str, text_column: str) -> dict[str, Any]:
-    meta: dict[str, Any] = {"id": row.get(id_column)}
-    for key in _META_FIELDS:
-        value = row.get(key)
-        meta[key] = None if value == "" else value
-    meta.setdefault("language", "en")
-    if meta.get("language") is None:
+#: Column (or JSON key) names read as each article field when a table or generic JSON record has no
+#: ``--fields`` mapping for it: the first name present wins, case and surrounding spaces ignored.
+FIELD_ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("id", "article_id", "doc_id", "document_id"),
+    "body": ("text", "content", "body", "article", "article_text", "full_text", "story"),
+    "title": ("title", "headline", "heading"),
+    "outlet": ("outlet", "source", "publisher", "publication", "source_name", "site_name", "newspaper"),
+    "date": ("date", "publish_date", "published", "publication_date", "pub_date", "published_at", "date_published"),
+    "url": ("url", "link", "permalink"),
+    "language": ("language", "lang"),
+    "notes": ("notes",),
+}
+#: The article fields a table, JSON record or metadata CSV may fill (the body is read apart).
+ARTICLE_FIELDS: tuple[str, ...] = ("id", "title", "outlet", "date", "url", "language", "notes")
+
+
+def resolve_columns(
+    columns: Sequence[str],
+    *,
+    fields: dict[str, str] | None = None,
+    source: str | Path,
+    wanted: Sequence[str] = ("body", *ARTICLE_FIELDS),
+) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """Which column fills which article field, and the import summary's rows for ``columns``.
+
+    ``columns``: the names as written (a CSV header; the keys of JSON records, in order of first
+    appearance). ``fields`` (``--fields``, article field -> column) is taken as given; every other
+    field in ``wanted`` takes the first of its :data:`FIELD_ALIASES` present (case and spaces
+    ignored). Returns ``(mapping, rows)``: mapping field -> column; rows for
+    :func:`analysis.corpus.read_as_frame` (``records`` left empty), one per column, in order:
+    the field it fills with how it was chosen, ``extra`` (kept as metadata under its own name),
+    or ``dropped`` when its name is an article field filled from another column. Raises
+    :class:`CorpusError` naming ``source`` for a ``--fields`` column that is not there, or an
+    unknown field name in ``fields``.
+    """
+    fields = dict(fields or {})
+    unknown = [f for f in fields if f not in ("body", *ARTICLE_FIELDS)]
+    if unknown:
+        raise CorpusError(source, None, f"--fields names no article field: {', '.join(unknown)} (fields: body, "
+                                        + ", ".join(ARTICLE_FIELDS) + ")")
+    missing = [f"{f}={c}" for f, c in fields.items() if f in wanted and c not in columns]
+    if missing:
+        raise CorpusError(source, 1, f"--fields {', '.join(missing)}: no such column (columns: {', '.join(columns)})")
+    mapping: dict[str, str] = {f: c for f, c in fields.items() if f in wanted}
+    how: dict[str, str] = {c: "--fields" for c in mapping.values()}
+    by_key: dict[str, str] = {}
+    for c in columns:
+        by_key.setdefault(str(c).strip().lower(), c)
+    for f in wanted:
+        if f in mapping:
+            continue
+        for alias in FIELD_ALIASES.get(f, (f,)):
+            c = by_key.get(alias)
+            if c is not None and c not in how:
+                mapping[f] = c
+                how[c] = "its name" if alias == f else f"alias of {f}"
+                break
+    field_of = {c: f for f, c in mapping.items()}
+    rows = []
+    for c in columns:
+        if c in field_of:
+            rows.append({"source": str(source), "column": c, "field": field_of[c], "how": how[c]})
+        elif c in ("body", *ARTICLE_FIELDS):
+            rows.append({"source": str(source), "column": c, "field": "dropped",
+                         "how": f"its name is the field {c!r}, filled from {mapping.get(c)!r}"})
+        else:
+            rows.append({"source": str(source), "column": c, "field": "extra", "how": "kept as metadata"})
+    return mapping, rows
+
+
+def _record_meta(row: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any]:
+    """Article metadata from one record: the mapped fields (empty text is null; language defaults to en), then
+    every unmapped key as an extra under its own name (a key named like an article field is not kept)."""
+    meta: dict[str, Any] = {}
+    for f in ARTICLE_FIELDS:
+        value = row.get(mapping[f]) if f in mapping else None
+        meta[f] = None if value == "" else value
+    if meta["language"] is None:
         meta["language"] = "en"
+    used = set(mapping.values())
     for key, value in row.items():
-        if key not in meta and key not in (id_column, text_column) and key is not None:
+        if key is not None and key not in used and key not in meta and key not in ("body",):
             meta[key] = value
     return meta
+
+
+def _with_counts(summary: list[dict[str, Any]], records: Sequence[Any]) -> list[dict[str, Any]]:
+    """``summary`` rows with ``records`` filled: how many of ``records`` (dicts; errors skipped) have a non-empty
+    value in the row's column."""
+    dicts = [r for r in records if isinstance(r, dict)]
+    for row in summary:
+        if row.get("records") is None:
+            row["records"] = sum(1 for r in dicts if r.get(row["column"]) not in (None, ""))
+    return summary
 
 
 class _NumberTooLong(ValueError):
@@ -163,13 +253,15 @@ def _line_offset(text: str, line: int) -> int:
     return offset
 
 
-def _table_rows(path: Path, *, text_column: str) -> list[tuple[int, dict[str, Any] | CorpusError]]:
-    """(line, row) pairs of a CSV or JSONL file; a row that cannot be read comes back as a CorpusError with its line.
+def _table_rows(path: Path, *, require: str | None = None
+                ) -> tuple[list[tuple[int, dict[str, Any] | CorpusError]], list[str]]:
+    """(line, row) pairs of a CSV or JSONL file, and its columns (the CSV header; JSON Lines: every key, in order
+    of first appearance). A row that cannot be read comes back as a CorpusError with its line.
 
     Row faults: undecodable bytes, a csv error, more fields than the header, a quote
     left open to the end of the file (the row is refused with the lines it swallowed),
     JSON faults (:func:`parse_json`). Raises :class:`CorpusError` for the file as a
-    whole: unreadable, no header row, no ``text_column``, an undecodable header.
+    whole: unreadable, no header row, an undecodable header, no column ``require`` (CSV).
     """
     try:
         raw = path.read_bytes()
@@ -177,7 +269,8 @@ def _table_rows(path: Path, *, text_column: str) -> list[tuple[int, dict[str, An
         raise CorpusError(path, None, f"cannot read: {exc.strerror or exc}") from None
     text = decode_bytes(raw, path, errors="surrogateescape")
     if path.suffix.lower() in (".jsonl", ".ndjson"):
-        return jsonl_rows(text, path)
+        records = jsonl_rows(text, path)
+        return records, list(dict.fromkeys(k for _, r in records if isinstance(r, dict) for k in r))
     rows: list[tuple[int, dict[str, Any] | CorpusError]] = []
     with _csv_field_limit(len(text) + 1):
         reader = csv.DictReader(io.StringIO(text, newline=""))
@@ -189,8 +282,8 @@ def _table_rows(path: Path, *, text_column: str) -> list[tuple[int, dict[str, An
             raise CorpusError(path, 1, "empty table: no header row")
         if any(first_surrogate(f or "") is not None for f in fieldnames):
             raise CorpusError(path, 1, "undecodable bytes (not UTF-8) in the header row")
-        if text_column not in fieldnames:
-            raise CorpusError(path, 1, f"no column {text_column!r} (columns: {', '.join(fieldnames)})")
+        if require is not None and require not in fieldnames:
+            raise CorpusError(path, 1, f"no column {require!r} (columns: {', '.join(fieldnames)})")
         start = reader.line_num + 1
         while True:
             try:
@@ -219,7 +312,7 @@ def _table_rows(path: Path, *, text_column: str) -> list[tuple[int, dict[str, An
                 rows[-1] = (last, CorpusError(
                     path, last, f"unclosed quote: a quoted field of the row on line {last} is not closed before the "
                     f"end of the file (line {end}), so lines {last}-{end} are not read as rows"))
-    return rows
+    return rows, list(fieldnames)
 
 
 def _refuse(source: str, error: CorpusError) -> Article:
@@ -229,71 +322,159 @@ def _refuse(source: str, error: CorpusError) -> Article:
 def import_table(
     path: str | Path,
     *,
-    text_column: str = "text",
-    id_column: str = "id",
+    fields: dict[str, str] | None = None,
     strict: bool = True,
     max_chars: int = MAX_CHARS,
+    date_format: str | None = None,
 ) -> Corpus:
     """Articles from a CSV or JSONL file: one row per article, a text column plus metadata.
 
-    Metadata columns named title, outlet, date, url, language, notes fill those
-    fields; other columns are kept as extras. A table without the id column gets
-    derived ids (:func:`derived_id`: from the url column, else the text); in a table
-    that has one, a row with an empty id is refused. Faults of one row refuse that row
-    (:func:`_table_rows`); a table that cannot be read at all, or has no rows, is one
-    refused input (raised with ``strict=True``). Errors are :class:`CorpusError`.
+    Which column is which (:func:`resolve_columns`): ``fields`` (``--fields``, e.g.
+    ``{"body": "story", "date": "day"}``), else the field's name or an alias in
+    :data:`FIELD_ALIASES` (body: text, content, body, article ...; outlet: outlet, source,
+    publisher ...; date: date, publish_date, published ...), case ignored. Other columns are
+    kept as extras. ``Corpus.read_as`` lists every column and what it became. A table without
+    an id column gets derived ids (:func:`derived_id`: from the url, else the text); in a
+    table that has one, a row with an empty id is refused. Dates are read by
+    :func:`analysis.corpus.parse_date` with ``date_format``; a date it cannot read, or an
+    ambiguous one, refuses its row. Faults of one row refuse that row (:func:`_table_rows`);
+    a table that cannot be read at all, has no text column or no rows is one refused input
+    (raised with ``strict=True``). Errors are :class:`CorpusError`.
     """
     path = Path(path)
     try:
-        rows = _table_rows(path, text_column=text_column)
+        rows, columns = _table_rows(path)
+        if not rows:
+            raise CorpusError(path, None, "no records: the table has nothing after its header")
+        mapping, summary = resolve_columns(columns, fields=fields, source=path)
+        if "body" not in mapping:
+            raise CorpusError(path, 1, "no text column: none of " + ", ".join(FIELD_ALIASES["body"])
+                              + f" (columns: {', '.join(map(str, columns))}); name it with --fields body=COLUMN")
     except CorpusError as exc:
         if strict:
             raise
         return collect([(str(path), exc)], _refuse, strict=False)
-    if not rows:
-        rows = [(None, CorpusError(path, None, "no records: the table has nothing after its header"))]
-    has_id = any(isinstance(r, dict) and id_column in r for _, r in rows)
+    body_col, id_col = mapping["body"], mapping.get("id")
+    derived = []
+    if id_col is None:
+        derived = [{"source": str(path), "column": "(no id column)", "field": "id", "how": "derived from the url, "
+                    "else the text (derived_id)", "records": None}]
 
     def build(source: str, payload: tuple[int, dict[str, Any] | CorpusError]):
         line, row = payload
         if isinstance(row, CorpusError):
             raise row
-        if text_column not in row or not isinstance(row[text_column], str):
-            raise CorpusError(path, line, f"missing or non-text field {text_column!r}")
-        if not has_id:
-            row = {**row, id_column: derived_id(row.get("url"), row[text_column])}
-        if id_column not in row or row[id_column] in (None, ""):
-            raise CorpusError(path, line, f"missing field {id_column!r}")
-        meta = _row_meta(row, id_column=id_column, text_column=text_column)
-        return make_article(meta, row[text_column], source=f"{path}:{line}", line=line, body_line=line,
-                            max_chars=max_chars, file=path)
+        if not isinstance(row.get(body_col), str):
+            raise CorpusError(path, line, f"missing or non-text field {body_col!r}")
+        if id_col is not None and row.get(id_col) in (None, ""):
+            raise CorpusError(path, line, f"missing field {id_col!r}")
+        meta = _record_meta(row, mapping)
+        if id_col is None:
+            meta["id"] = derived_id(meta.get("url"), row[body_col])
+        return make_article(meta, row[body_col], source=f"{path}:{line}", line=line, body_line=line,
+                            max_chars=max_chars, file=path, date_format=date_format)
 
-    return collect(((str(path), r) for r in rows), build, strict=strict)
+    corpus = collect(((str(path), r) for r in rows), build, strict=strict)
+    corpus.read_as = read_as_frame(_with_counts(summary, [r for _, r in rows]) + derived)
+    return corpus
+
+
+#: Header lines a plain .txt article may open with (``Title: ...``), before a blank line: key -> article field
+#: (:data:`FIELD_ALIASES`; ``author``, ``byline`` and ``section`` are kept as extras under their own names).
+TXT_HEADER_EXTRAS: tuple[str, ...] = ("author", "authors", "byline", "section", "tags", "keywords")
+_TXT_HEADER_LINE = re.compile(r"([A-Za-z][A-Za-z _-]{0,30}):[ \t]*(.*?)[ \t]*\r?")
+_DATE_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d\d)-?([01]\d)-?([0-3]\d)(?!\d)")
+#: A first line longer than this (or ending with a full stop) is text, not a title.
+TITLE_MAX_CHARS: int = 150
+
+
+def _header_field(key: str) -> str | None:
+    k = key.strip().lower()
+    for f, aliases in FIELD_ALIASES.items():
+        if f != "body" and k in aliases:
+            return f
+    return k if k in TXT_HEADER_EXTRAS else None
+
+
+def split_txt(text: str, name: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Metadata, body start (a character offset into ``text``) and how each field was found, for a plain .txt
+    article without a metadata table.
+
+    In order: a header block (lines ``Key: value`` up to the first blank line, every key an
+    article field or alias in :data:`FIELD_ALIASES` or one of :data:`TXT_HEADER_EXTRAS`: e.g.
+    ``Title:``, ``Source:``, ``Date:``, ``Author:``); else a title line (the first line, when a
+    blank line follows it, it has at most :data:`TITLE_MAX_CHARS` characters and does not
+    end with a full stop); else the title is the file name (``_`` and ``-`` read as spaces).
+    The body is everything after the header or title and the blank lines after it, unchanged.
+    Without a date in the header, a date in the file name (``2024-03-18_mine.txt``,
+    ``20240318-mine.txt``) is taken. ``name`` is the file name.
+    """
+    lines = text.split("\n")
+    how: dict[str, str] = {}
+    meta: dict[str, Any] = {}
+    start = 0
+    blank = next((i for i, l in enumerate(lines) if not l.strip()), None)
+    head = lines[:blank] if blank else []
+    parsed = [_TXT_HEADER_LINE.fullmatch(l) for l in head]
+    if head and all(m and _header_field(m.group(1)) for m in parsed):
+        for m in parsed:
+            f = _header_field(m.group(1))
+            if f not in meta:
+                meta[f], how[f] = (m.group(2) or None), f"header line {m.group(1)!r}"
+        start = sum(len(l) + 1 for l in lines[:blank])
+    elif blank == 1 and len(lines[0].strip()) <= TITLE_MAX_CHARS and not lines[0].rstrip().endswith("."):
+        meta["title"], how["title"] = lines[0].strip(), "first line"
+        start = len(lines[0]) + 1
+    while start < len(text) and text[start] in "\r\n":  # the blank lines after the header or title
+        start = text.index("\n", start) + 1 if "\n" in text[start:] else len(text)
+    stem = Path(name).stem
+    if not meta.get("title"):
+        meta["title"], how["title"] = re.sub(r"[_-]+", " ", stem).strip() or stem, "file name"
+    if not meta.get("date"):
+        m = _DATE_IN_NAME.search(stem)
+        if m:
+            meta["date"], how["date"] = "-".join(m.groups()), "file name"
+    return meta, start, how
 
 
 def import_txt(
     folder: str | Path,
     *,
-    metadata: str | Path,
+    metadata: str | Path | None = None,
     file_column: str = "file",
+    fields: dict[str, str] | None = None,
     strict: bool = True,
     max_chars: int = MAX_CHARS,
+    date_format: str | None = None,
 ) -> Corpus:
-    """Plain-text articles (``*.txt`` in ``folder``) described by a metadata CSV.
+    """Plain-text articles (``*.txt`` in ``folder``, or one .txt file), with or without a metadata CSV.
 
-    The metadata table has a ``file`` column (path relative to ``folder``, e.g.
-    ``one.txt`` or ``2020/one.txt``) plus id and the metadata fields. A text file
-    without a row, or a row without a file, is an error (or a skipped item); a
-    documentation file without a row (``LICENSE.txt``) and the metadata table go to
-    ``Corpus.other_files``. A metadata table that cannot be read refuses every text
-    file with that reason (raised with ``strict=True``).
+    With ``metadata``: a table with a ``file`` column (path relative to ``folder``, e.g.
+    ``one.txt`` or ``2020/one.txt``) plus id and metadata columns, read with the aliases of
+    :func:`resolve_columns` (``source`` -> outlet, ``publish_date`` -> date, ...; ``fields``
+    overrides). A text file without a row, or a row without a file, is an error (or a
+    skipped item); a documentation file without a row (``LICENSE.txt``) and the metadata
+    table go to ``Corpus.other_files``. A metadata table that cannot be read refuses every
+    text file with that reason (raised with ``strict=True``). Without it, each file is read
+    by :func:`split_txt` (header lines, a title line or the file name; a date in the file
+    name), and documentation files (``README.txt``) go to ``Corpus.other_files``. Ids are the
+    file names without ``.txt`` (made safe), unless the metadata gives one. ``Corpus.read_as``
+    says where each field came from. Dates are read with ``date_format``
+    (:func:`analysis.corpus.parse_date`).
     """
     folder = Path(folder)
+    if folder.is_file():
+        files, folder = [folder], folder.parent
+    else:
+        files = sorted(p for p in list_folder(folder)[0] if p.suffix.lower() == ".txt")
+    if metadata is None:
+        return _import_plain_txt(files, folder, strict=strict, max_chars=max_chars, date_format=date_format)
     metadata = Path(metadata)
-    files = sorted(p for p in list_folder(folder)[0] if p.suffix.lower() == ".txt")
     other: list[tuple[str, str]] = [(str(metadata), f"metadata table of the .txt articles ({file_column!r} column)")]
     try:
-        rows = _table_rows(metadata, text_column=file_column)
+        rows, columns = _table_rows(metadata, require=file_column)
+        mapping, summary = resolve_columns([c for c in columns if c != file_column], fields=fields, source=metadata,
+                                           wanted=ARTICLE_FIELDS)
     except CorpusError as exc:
         if strict:
             raise
@@ -326,19 +507,68 @@ def import_txt(
         if payload is None:
             raise CorpusError(source, None, f"no row for this file in {metadata}")
         line, row = payload
-        try:
-            raw = Path(source).read_bytes()
-        except OSError as exc:
-            raise CorpusError(source, None, f"cannot read: {exc.strerror or exc}") from None
-        body = decode_bytes(raw, source)
-        row = dict(row)
-        row.setdefault("id", Path(source).stem)
-        if not row.get("id"):
-            row["id"] = _slug(Path(source).stem)
-        meta = _row_meta(row, id_column="id", text_column=file_column)
-        return make_article(meta, body, source=source, line=line, body_line=1, max_chars=max_chars)
+        body = _read_text(source)
+        meta = _record_meta({k: v for k, v in row.items() if k != file_column}, mapping)
+        if not meta.get("id"):
+            meta["id"] = _slug(Path(source).stem)
+        return make_article(meta, body, source=source, line=line, body_line=1, max_chars=max_chars, file=source,
+                            date_format=date_format)
 
-    return collect(items, build, strict=strict, other_files=other)
+    corpus = collect(items, build, strict=strict, other_files=other)
+    read_as = _with_counts(summary, [r for _, r in rows])
+    if "id" not in mapping:
+        read_as.append({"source": str(metadata), "column": "(file name)", "field": "id", "how": "the text file's name",
+                        "records": None})
+    read_as.append({"source": str(metadata), "column": file_column, "field": "body", "how": "the text file it names",
+                    "records": None})
+    corpus.read_as = read_as_frame(read_as)
+    return corpus
+
+
+def _read_text(source: str | Path) -> str:
+    try:
+        raw = Path(source).read_bytes()
+    except OSError as exc:
+        raise CorpusError(source, None, f"cannot read: {exc.strerror or exc}") from None
+    return decode_bytes(raw, source)
+
+
+def _import_plain_txt(files: list[Path], folder: Path, *, strict: bool, max_chars: int,
+                      date_format: str | None) -> Corpus:
+    """.txt articles without a metadata table: :func:`split_txt` (see :func:`import_txt`)."""
+    other: list[tuple[str, str]] = []
+    items: list[tuple[str, Any]] = []
+    for p in files:
+        if is_documentation(p):
+            other.append((str(p), "documentation"))
+        else:
+            items.append((str(p), None))
+    found: Counter = Counter()
+
+    def build(source: str, _: Any):
+        text = _read_text(source)
+        meta, start, how = split_txt(text, Path(source).name)
+        meta.setdefault("id", None)
+        if not meta.get("id"):
+            meta["id"] = _slug(Path(source).stem)
+            how["id"] = "file name"
+        meta.setdefault("date", None)
+        meta.setdefault("language", "en")
+        art = make_article(meta, text[start:], source=source, line=None, body_line=1 + text.count("\n", 0, start),
+                           max_chars=max_chars, file=source, date_format=date_format)
+        found.update((f if f in ARTICLE_FIELDS else "extra", h) for f, h in how.items())
+        return art
+
+    corpus = collect(items, build, strict=strict, other_files=other)
+    rules = [{"source": str(folder), "column": f"({h})", "field": f, "how": "plain .txt file, no metadata table",
+              "records": n} for (f, h), n in sorted(found.items())]
+    for f, hint in (("outlet", "'Source:' header lines"), ("date", "'Date:' header lines or dates in the file names")):
+        lacking = sum(1 for a in corpus.articles if getattr(a, f) is None)
+        if lacking:
+            rules.append({"source": str(folder), "column": "(none)", "field": f, "records": lacking,
+                          "how": f"not found: add {hint}, or a metadata CSV with a 'file' column beside the files"})
+    corpus.read_as = read_as_frame(rules)
+    return corpus
 
 
 def import_html(
@@ -535,13 +765,18 @@ def import_json(
     fields: dict[str, str] | None = None,
     strict: bool = True,
     max_chars: int = MAX_CHARS,
+    date_format: str | None = None,
 ) -> Corpus:
     """Articles from JSON records: a folder of ``*.json`` files (hidden entries left out) or given files, each an
     object or an array.
 
     ``preset`` names a field mapping in :data:`PRESETS` (default: detected from the first
     record, e.g. the AllSides layout); ``fields`` overrides single fields (article field ->
-    record key). Required: the body field; the id is derived when the record has none.
+    record key). The generic layout reads the keys as tables' columns are read
+    (:func:`resolve_columns`: aliases such as ``content`` for the body, ``source`` for the outlet,
+    ``publish_date`` for the date; every other key kept). ``Corpus.read_as`` lists every key
+    and what it became. Required: the body field; the id is derived when the record has none.
+    Dates are read with ``date_format`` (:func:`analysis.corpus.parse_date`).
     Bad records (empty body, malformed date such as ``4/4/``, missing body field, and the
     faults :func:`_json_records` finds in one item) are :class:`CorpusError` naming the
     file and line, or rows of ``Corpus.skipped`` with ``strict=False``. An unknown
@@ -557,8 +792,19 @@ def import_json(
         for line, rec in _json_records(f):
             items.append((f"{f}:{line}" if line else str(f), (f, line, rec)))
     first = next((r for _, (_, _, r) in items if isinstance(r, dict)), {})
-    chosen = PRESETS[preset or detect_preset(first)] if (preset or first) else PRESETS["generic"]
-    mapping = {**chosen["fields"], **(fields or {})}
+    name = (preset or detect_preset(first)) if (preset or first) else "generic"
+    chosen = PRESETS[name]
+    keys = list(dict.fromkeys(k for _, (_, _, r) in items if isinstance(r, dict) for k in r))
+    where = files[0] if len(files) == 1 else Path(files[0]).parent if files else "<records>"
+    if chosen["extras"] is None:
+        mapping, summary = resolve_columns(keys, fields=fields, source=where)
+    else:
+        mapping = {**chosen["fields"], **(fields or {})}
+        field_of = {c: f for f, c in mapping.items()}
+        summary = [{"source": str(where), "column": k, "field": field_of.get(k, "extra" if k in chosen["extras"]
+                                                                               else "dropped"),
+                    "how": (f"preset {name}" if k in field_of else f"kept by preset {name}" if k in chosen["extras"]
+                            else f"preset {name} leaves it out")} for k in keys]
     extras = chosen["extras"]
     used = set(mapping.values())
 
@@ -566,7 +812,7 @@ def import_json(
         f, line, rec = payload
         if isinstance(rec, CorpusError):
             raise rec
-        body_key = mapping["body"]
+        body_key = mapping.get("body", "text")
         body = rec.get(body_key)
         if not isinstance(body, str):
             raise CorpusError(f, line, f"missing or non-text field {body_key!r}")
@@ -582,9 +828,12 @@ def import_json(
         for key in keep:
             if key in rec and key not in meta:
                 meta[key] = rec[key]
-        return make_article(meta, body, source=source, line=line, body_line=1, max_chars=max_chars, file=f)
+        return make_article(meta, body, source=source, line=line, body_line=1, max_chars=max_chars, file=f,
+                            date_format=date_format)
 
-    return collect(items, build, strict=strict)
+    corpus = collect(items, build, strict=strict)
+    corpus.read_as = read_as_frame(_with_counts(summary, [r for _, (_, _, r) in items]))
+    return corpus
 
 
 # ----------------------------------------------------------------------------- any source
@@ -592,7 +841,7 @@ def import_json(
 TABLE_SUFFIXES = (".csv", ".jsonl", ".ndjson")
 HTML_SUFFIXES = (".html", ".htm")
 #: What a folder may hold, for the reason given to any other file.
-SUPPORTED = ".md (front matter), .json, .csv, .jsonl, .ndjson, .html, .htm, .txt (with a metadata CSV)"
+SUPPORTED = ".md (front matter), .json, .csv, .jsonl, .ndjson, .html, .htm, .txt"
 
 
 def _describe(files: list[Path]) -> str:
@@ -606,8 +855,8 @@ def load_source(
     strict: bool = False,
     preset: str | None = None,
     fields: dict[str, str] | None = None,
-    text_column: str = "text",
     max_chars: int = MAX_CHARS,
+    date_format: str | None = None,
 ) -> Corpus:
     """A corpus from any supported source, detected by what the path holds.
 
@@ -615,12 +864,13 @@ def load_source(
 
     * ``*.md`` article files (front matter + body): :func:`analysis.corpus.load_corpus`;
     * ``*.json`` records: :func:`import_json` (presets detected);
-    * ``*.txt`` files with exactly one metadata CSV that has a ``file`` column: :func:`import_txt`;
+    * ``*.txt`` files: :func:`import_txt`, with the folder's metadata CSV (the one with a ``file``
+      column) when there is one, else each file alone (header lines, a title line or the file name);
     * CSV / JSON Lines tables: :func:`import_table` (``preset="wikinews"``: CSVs by :func:`import_wikinews`);
     * saved HTML pages: :func:`import_html`.
 
-    Every other file is an input refused as "not a supported format" (as is a ``.txt``
-    file without its metadata table); documentation (:func:`analysis.corpus.is_documentation`:
+    Every other file is an input refused as "not a supported format" (as are ``.txt``
+    files beside two or more metadata tables); documentation (:func:`analysis.corpus.is_documentation`:
     ``README.md``, ``SOURCE.md``, ``LICENSE`` without front matter) and hidden entries are
     listed in ``Corpus.other_files``. So every file is an article's source, a row of
     ``Corpus.skipped`` or a row of ``Corpus.other_files``, and ``len(articles) +
@@ -629,18 +879,23 @@ def load_source(
     Several paths are loaded in turn and combined (ids must stay unique). A source that
     yields no article raises :class:`CorpusError` naming what was found and why rows
     were refused. ``strict=False`` (the default here) lists bad records in
-    ``Corpus.skipped`` instead of raising; ``strict=True`` raises the first. An unknown
-    ``preset`` raises ValueError.
+    ``Corpus.skipped`` instead of raising; ``strict=True`` raises the first. ``fields``
+    (``--fields``: article field -> column or key) applies to tables, JSON records and the
+    metadata CSV of .txt files; ``date_format`` (``--date-format``: ``dmy``, ``mdy`` or a
+    strptime format) to every date (:func:`analysis.corpus.parse_date`). ``Corpus.read_as``
+    says what every column became (:func:`print_summary` prints it). An unknown ``preset``
+    or a bad ``date_format`` raises ValueError.
     """
     if preset and preset not in SOURCE_PRESETS:
         raise ValueError(f"unknown preset {preset!r} (choose from {', '.join(SOURCE_PRESETS)})")
+    check_date_format(date_format)
     sources = [path] if isinstance(path, (str, Path)) else list(path)
     if not sources:
         raise CorpusError("<arguments>", None, "no corpus source given")
     parts: list[Corpus] = []
     for src in map(Path, sources):
-        parts.append(_load_one(src, strict=strict, preset=preset, fields=fields, text_column=text_column,
-                               max_chars=max_chars))
+        parts.append(_load_one(src, strict=strict, preset=preset, fields=fields, max_chars=max_chars,
+                               date_format=date_format))
     corpus = parts[0] if len(parts) == 1 else _combine(parts, strict=strict)
     if not corpus.articles:
         # reasons grouped with their quoted parts left out, each group shown by its first reason
@@ -653,14 +908,31 @@ def load_source(
     return corpus
 
 
+def summary_lines(corpus: Corpus) -> list[str]:
+    """The import summary: what was read, what every column became (:attr:`Corpus.read_as`), every skipped
+    input with its reason and every file that is not an input. One line each, for a terminal or a notebook."""
+    lines = [f"read: {corpus.n_inputs:,} input(s): {len(corpus.articles):,} article(s), {len(corpus.skipped):,} skipped"]
+    for source, rows in corpus.read_as.groupby("source", sort=False):
+        lines.append(f"  {source}:")
+        for r in rows.itertuples():
+            count = "" if pd.isna(r.records) else f", {int(r.records):,} record(s)"
+            lines.append(f"    {r.column} -> {r.field} ({r.how}{count})")
+    for row in corpus.skipped.itertuples():
+        where = f"{row.file}:{row.line}" if not pd.isna(row.line) and f":{row.line}" not in str(row.file) else row.file
+        lines.append(f"skipped: {where}: {row.reason}")
+    for row in corpus.other_files.itertuples():
+        lines.append(f"not an input: {row.file}: {row.reason}")
+    return lines
+
+
 def _files_of(p: Path) -> list[Path]:
     if p.is_dir():
         return list_folder(p)[0]
     return [p] if p.exists() else []
 
 
-def _load_one(src: Path, *, strict: bool, preset: str | None, fields: dict[str, str] | None, text_column: str,
-              max_chars: int) -> Corpus:
+def _load_one(src: Path, *, strict: bool, preset: str | None, fields: dict[str, str] | None, max_chars: int,
+              date_format: str | None) -> Corpus:
     """One source path (a folder or a file) as a corpus: see :func:`load_source`."""
     if not src.exists():
         raise CorpusError(src, None, "no such file or folder")
@@ -681,32 +953,30 @@ def _load_one(src: Path, *, strict: bool, preset: str | None, fields: dict[str, 
             kinds[kind].append(f)
     parts: list[Corpus] = []
     if kinds["md"]:
-        parts.append(load_corpus(kinds["md"], strict=strict, max_chars=max_chars))
+        parts.append(load_corpus(kinds["md"], strict=strict, max_chars=max_chars, date_format=date_format))
     if kinds["json"]:
         parts.append(import_json(kinds["json"], preset=None if preset == "wikinews" else preset, fields=fields,
-                                 strict=strict, max_chars=max_chars))
+                                 strict=strict, max_chars=max_chars, date_format=date_format))
     tables = kinds["table"]
     if kinds["txt"]:
         metas = [t for t in tables if t.suffix.lower() == ".csv" and "file" in _header(t)] if folder else []
-        if len(metas) == 1:
-            parts.append(import_txt(src, metadata=metas[0], strict=strict, max_chars=max_chars))
-            tables = [t for t in tables if t != metas[0]]
+        if len(metas) <= 1:
+            parts.append(import_txt(src, metadata=metas[0] if metas else None, fields=fields, strict=strict,
+                                    max_chars=max_chars, date_format=date_format))
+            tables = [t for t in tables if t not in metas]
         else:
-            why = (f"{len(metas)} CSV files with a 'file' column ({', '.join(m.name for m in metas)})" if metas
-                   else "no CSV file with a 'file' column")
+            why = f"{len(metas)} CSV files with a 'file' column ({', '.join(m.name for m in metas)})"
             for t in kinds["txt"]:
-                if folder and is_documentation(t):
+                if is_documentation(t):
                     other.append((str(t), "documentation"))
                 else:
-                    refused.append(CorpusError(t, None, "a .txt article needs one metadata CSV with a 'file' column "
-                                                        f"in its folder; found {why}" if folder else
-                                                        "a .txt article is read from its folder, with a metadata CSV "
-                                                        "that has a 'file' column: give the folder"))
+                    refused.append(CorpusError(t, None, "the .txt articles of a folder take their metadata from one "
+                                                        f"CSV with a 'file' column; found {why}"))
     if tables:
         csvs = [t for t in tables if t.suffix.lower() == ".csv"] if preset == "wikinews" else []
         if csvs:
             parts.append(import_wikinews(csvs, strict=strict, max_chars=max_chars))
-        parts.extend(import_table(t, text_column=text_column, strict=strict, max_chars=max_chars)
+        parts.extend(import_table(t, fields=fields, strict=strict, max_chars=max_chars, date_format=date_format)
                      for t in sorted(tables) if t not in csvs)
     if kinds["html"]:
         parts.append(import_html(sorted(kinds["html"]), strict=strict, max_chars=max_chars))
@@ -751,7 +1021,9 @@ def _combine(parts: list[Corpus], *, strict: bool) -> Corpus:
     skipped = pd.concat(frames, ignore_index=True).astype({"line": "Int64"}) if frames else skipped_frame([])
     others = [p.other_files for p in parts if len(p.other_files)]
     other_files = pd.concat(others, ignore_index=True) if others else other_files_frame([])
-    return Corpus(articles=articles, skipped=skipped, n_inputs=sum(p.n_inputs for p in parts), other_files=other_files)
+    read_as = [p.read_as for p in parts if len(p.read_as)]
+    return Corpus(articles=articles, skipped=skipped, n_inputs=sum(p.n_inputs for p in parts), other_files=other_files,
+                  read_as=pd.concat(read_as, ignore_index=True) if read_as else read_as_frame([]))
 
 
 # ----------------------------------------------------------------------------- Wikinews
@@ -866,7 +1138,7 @@ def import_wikinews(files: str | Path | Sequence[str | Path], *, strict: bool = 
     items: list[tuple[str, Any]] = []
     for f in map(Path, files):
         try:
-            rows = _table_rows(f, text_column="text")
+            rows, _ = _table_rows(f, require="text")
         except CorpusError as exc:
             if strict:
                 raise

@@ -531,6 +531,7 @@ def build(
     aliases: str | Path | None = None,
     agency_power: str | Path | None = None,
     frame_model_dir: str | Path | None = None,
+    source_options: dict[str, Any] | None = None,
 ) -> BuildReport:
     """Build or update the store of a corpus; return what was done.
 
@@ -545,20 +546,28 @@ def build(
     (default :data:`analysis.corpus.MAX_CHARS`; larger bodies are refused). ``aliases``: the actors' alias
     table (default ``corpus/actors/aliases.csv``); ``agency_power``: the Sap et al. (2017) verb lexicon
     (default ``paths.AGENCY_POWER``; absent: the agency and power columns stay empty); ``frame_model_dir``: the
-    frames model folder (default ``paths.FRAME_MODEL``). Errors: CorpusError when the source
+    frames model folder (default ``paths.FRAME_MODEL``). ``source_options``: how the source is read
+    (:func:`~analysis.importers.load_source`'s ``preset``, ``fields``, ``date_format``), recorded in the
+    manifest; None reads it as the store last recorded (so a notebook opening a store built by ``make
+    figures CORPUS=... FIELDS=...`` sees the same corpus), ``{}`` with the defaults. The manifest's
+    ``corpus.read_as`` keeps the import summary (:attr:`analysis.corpus.Corpus.read_as`) of the
+    last full build. Errors: CorpusError when the source
     yields no article (naming what was found); SchemaError when a stage writes a bad table.
     """
     from .importers import load_source
 
     t0 = time.perf_counter()
     _refuse_unguarded_start()
-    source_key = _source_key(source) if corpus is None else None
+    # a corpus loaded from a named source (annotate, the notebooks command) keeps that source's key
+    source_key = _source_key(source) if corpus is None or source is not None else None
+    root = Path(out) if out is not None else paths.store_dir(source)
+    if source_options is None:
+        source_options = recorded_source_options(root)
     if corpus is None:
-        corpus = load_source(source if source is not None else paths.ARTICLES,
+        corpus = load_source(source if source is not None else paths.ARTICLES, **source_options,
                              **({"max_chars": max_chars} if max_chars is not None else {}))
     if not len(corpus):
         raise CorpusError(str(source), None, "no articles to annotate")
-    root = Path(out) if out is not None else paths.store_dir(source)
     _check_owned(root)
     settings = Settings(lexicon_files=tuple(str(Path(f).resolve()) for f in lexicon_files),
                         transformer_model=transformer_model, learned=learned,
@@ -657,8 +666,11 @@ def build(
         if not subset:
             skipped = corpus.skipped.copy()
             _write_table(root, manifest, "skipped", "skipped", to_parquet_bytes("skipped", skipped))
+            read_as = [{k: (None if pd.isna(v) else int(v) if k == "records" else str(v)) for k, v in row.items()}
+                       for row in corpus.read_as.to_dict("records")]
             manifest["corpus"] = {"articles": len(corpus), "skipped": len(corpus.skipped), "inputs": corpus.n_inputs,
-                                  "sha256": corpus.sha256}
+                                  "sha256": corpus.sha256, "options": source_options,
+                                  "read_as": read_as}
         manifest["built"] = {**manifest.get("built", {}), **{s: versions[s] for s in wanted}}
         manifest["built_without_optional"] = {**manifest.get("built_without_optional", {}),
                                               **{s: v for s, v in versions_without_optional(settings, wanted).items()}}
@@ -699,6 +711,15 @@ def _refuse_unguarded_start() -> None:
     lock forever. Raise instead, saying what to do."""
     if _starting_worker():
         raise RuntimeError(_GUARD_MESSAGE)
+
+
+def recorded_source_options(root: str | Path) -> dict[str, Any]:
+    """The ``source_options`` a store's last full build read its source with ({} when none or no store)."""
+    try:
+        manifest = _read_manifest(Path(root))
+    except CorpusError:
+        return {}
+    return dict(manifest.get("corpus", {}).get("options") or {})
 
 
 def _source_key(source) -> list[str] | None:
@@ -1137,6 +1158,14 @@ class Store:
     def skipped(self) -> pd.DataFrame:
         """Inputs refused when the corpus was loaded: file, line, reason."""
         return self.table("skipped")
+
+    def read_as(self) -> pd.DataFrame:
+        """The import summary of the last full build: how each column of the source became an article field
+        (:func:`analysis.corpus.read_as_frame`: source, column, field, how, records); empty for a store built
+        before it was recorded."""
+        from .corpus import read_as_frame
+
+        return read_as_frame(self.manifest.get("corpus", {}).get("read_as") or [])
 
     def scored_sentences(self) -> pd.DataFrame:
         """The sentences table with one score column per scorer built (vader, minilm, transformer)."""

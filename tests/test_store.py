@@ -197,13 +197,13 @@ def test_annotate_defaults_are_what_its_help_says():
 
 
 def test_source_without_articles_names_what_it_found(tmp_path):
-    (tmp_path / "notes.txt").write_text("hello", encoding="utf-8")
-    (tmp_path / "table.csv").write_text("headline,content\nA,B\n", encoding="utf-8")
+    (tmp_path / "notes.bin").write_bytes(b"hello")
+    (tmp_path / "table.csv").write_text("headline,summary\nA,B\n", encoding="utf-8")
     with pytest.raises(CorpusError) as err:
         build(tmp_path, out=tmp_path / "st")
-    assert "no column 'text'" in str(err.value)
+    assert "no text column" in str(err.value) and "(columns: headline, summary)" in str(err.value)
     (tmp_path / "table.csv").unlink()
-    with pytest.raises(CorpusError, match=r"no articles found .*1 \.txt"):
+    with pytest.raises(CorpusError, match=r"no articles found .*1 \.bin"):
         build(tmp_path, out=tmp_path / "st")
 
 
@@ -218,6 +218,9 @@ def test_cli_annotate_summary_and_rerun(tmp_path):
     assert res.returncode == 0, res.stderr
     lines = [l for l in res.stderr.splitlines() if l.startswith("annotate:")]
     assert len(lines) == 1 and res.stdout == ""
+    assert res.stderr.startswith("read: 2 input(s): 2 article(s), 0 skipped")  # the import summary comes first
+    for stage in ("actors", "frames", "tone"):  # the defaults are what --help and the README say, actors included
+        assert f" {stage} " in lines[0], lines[0]
     assert lines[0].startswith("annotate: 2 articles, ") and "parse " in lines[0] and "(2 computed, 0 cached)" in lines[0]
     again = run("annotate", str(folder), "--out", str(tmp_path / "st"))
     line = [l for l in again.stderr.splitlines() if l.startswith("annotate:")][0]
