@@ -4,8 +4,14 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# A folder of article files to analyse instead of the shipped corpus.
+# A corpus to analyse instead of the shipped one: a folder, a CSV/JSON Lines table, JSON records, .txt files.
 CORPUS ?=
+# How to read it: FIELDS=body=story,date=day (which column fills which field); DATE_FORMAT=dmy|mdy|%d.%m.%Y.
+FIELDS ?=
+DATE_FORMAT ?=
+# Notebook parameters: FOCUS="A;B" (07's actors); PARAMS="name=value name2=a;b" (any declared parameter).
+FOCUS ?=
+PARAMS ?=
 # Where figures go (default: figures/ for the shipped corpus, build/figures/<name> for another).
 OUT    ?=
 # What the comparative figures group by: a metadata column (outlet, bias_text, topic) or year|quarter|month.
@@ -33,9 +39,12 @@ venv: $(STAMP)
 dask: $(DASK)
 
 ## Annotate the corpus (the store under data/interim/), execute every notebook headless, write figures/
-## (CORPUS=any corpus source, OUT=folder for your own corpus, GROUP_BY=column or year|quarter|month).
+## (CORPUS=any corpus source, OUT=folder for your own corpus, GROUP_BY=column or year|quarter|month,
+## FIELDS, DATE_FORMAT, FOCUS, PARAMS: see above).
 figures: $(STAMP)
-	$(BIN)/python -m analysis notebooks $(if $(CORPUS),--corpus "$(CORPUS)") $(if $(OUT),--out "$(OUT)") $(if $(GROUP_BY),--group-by "$(GROUP_BY)")
+	$(BIN)/python -m analysis notebooks $(if $(CORPUS),--corpus "$(CORPUS)") $(if $(OUT),--out "$(OUT)") $(if $(GROUP_BY),--group-by "$(GROUP_BY)") \
+	  $(if $(FIELDS),--fields "$(FIELDS)") $(if $(DATE_FORMAT),--date-format "$(DATE_FORMAT)") \
+	  $(if $(FOCUS),--param "focus_actors=$(FOCUS)") $(if $(PARAMS),--param "$(PARAMS)")
 
 ## Unit tests, evaluations on ../shared/data (skipped with a message when absent), every notebook,
 ## the figure drift check and the browser test of the annotated-article pages.

@@ -262,22 +262,23 @@ def cmd_validate_coding(args: argparse.Namespace) -> None:
 
 
 def cmd_annotate(args: argparse.Namespace) -> None:
-    from .importers import parse_fields, load_source
-    from .store import build
+    from .importers import load_source, summary_lines
+    from .store import DEFAULT_STAGES, build
 
-    corpus = load_source(args.paths, preset=args.preset, fields=parse_fields(args.fields),
-                         max_chars=args.max_chars or MAX_CHARS)
-    report = build(args.paths, corpus=corpus, out=args.out, processes=args.processes, scheduler=args.scheduler,
+    options = source_options(args)
+    corpus = load_source(args.paths, **options, max_chars=args.max_chars or MAX_CHARS)
+    print("\n".join(summary_lines(corpus)), file=sys.stderr)
+    report = build(args.paths, corpus=corpus, source_options=options, out=args.out, processes=args.processes, scheduler=args.scheduler,
                    lexicon_files=args.lexicon or (), transformer_model=args.model, learned=not args.no_model,
-                   stages=args.stages or ("parse", "sentences", "voices", "vader", "minilm", "terms"))
+                   stages=args.stages or DEFAULT_STAGES)
     print(report.summary() + f" | store {report.store}", file=sys.stderr)
 
 
 def cmd_import(args: argparse.Namespace) -> None:
     from .corpus import OverwriteError, write_articles
-    from .importers import parse_fields, load_source
+    from .importers import load_source, summary_lines
 
-    corpus = load_source(args.source, preset=args.preset, fields=parse_fields(args.fields))
+    corpus = load_source(args.source, **source_options(args))
     try:
         written = write_articles(corpus, args.out, overwrite=args.overwrite)
     except OverwriteError as exc:
@@ -285,11 +286,7 @@ def cmd_import(args: argparse.Namespace) -> None:
     unchanged = len(corpus.articles) - len(written)
     print(f"import: {corpus.n_inputs:,} inputs, {len(written):,} articles written to {args.out}, "
           + (f"{unchanged:,} unchanged, " if unchanged else "") + f"{len(corpus.skipped):,} skipped", file=sys.stderr)
-    for row in corpus.skipped.itertuples():
-        where = f"{row.file}:{row.line}" if not pd.isna(row.line) and f":{row.line}" not in str(row.file) else row.file
-        print(f"skipped: {where}: {row.reason}", file=sys.stderr)
-    for row in getattr(corpus, "other_files", pd.DataFrame()).itertuples():
-        print(f"not an input: {row.file}: {row.reason}", file=sys.stderr)
+    print("\n".join(summary_lines(corpus)[1:]), file=sys.stderr)
 
 
 def cmd_tables(args: argparse.Namespace) -> None:
@@ -299,10 +296,14 @@ def cmd_tables(args: argparse.Namespace) -> None:
 
 
 def cmd_notebooks(args: argparse.Namespace) -> None:
-    from .notebooks import run_notebooks
+    from .notebooks import notebook_files, parse_parameters, run_notebooks
 
+    wanted = [nb for nb in notebook_files() if not args.only or nb.stem in args.only]
+    parameters = parse_parameters(args.param, wanted)
+    options = source_options(args)
     for path in run_notebooks(corpus=args.corpus, out=args.out, only=args.only or None, group_by=args.group_by,
-                              jobs=args.jobs):
+                              jobs=args.jobs, parameters=parameters,
+                              source_options=options if (args.preset or args.fields or args.date_format) else None):
         print(f"executed {path}", file=sys.stderr)
 
 
@@ -482,7 +483,24 @@ def cmd_validate_loaded(args: argparse.Namespace) -> None:
 def _source_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", choices=SOURCE_PRESETS,
                    help=f"source layout: {', '.join(SOURCE_PRESETS)} (default: detected from JSON records)")
-    p.add_argument("--fields", help="JSON field mapping FIELD=KEY,... (e.g. body=content_original,id=ID)")
+    p.add_argument("--fields", help="which column or JSON key fills an article field, FIELD=COLUMN,... (fields: body, "
+                                    "id, title, outlet, date, url, language, notes; e.g. body=story,date=day); the "
+                                    "others are found by name or alias (content/body/article, source/publisher, "
+                                    "publish_date/published, ...)")
+    p.add_argument("--date-format", help="how to read numeric dates whose day and month could be either way round: "
+                                         "dmy or mdy, or a strptime format such as %%d/%%m/%%Y (default: refuse them, "
+                                         "naming each)")
+
+
+def source_options(args: argparse.Namespace) -> dict:
+    """The keyword arguments of :func:`analysis.importers.load_source` given by ``--preset``, ``--fields`` and
+    ``--date-format`` (only those set). Raises ValueError for a bad mapping or date format."""
+    from .corpus import check_date_format
+    from .importers import parse_fields
+
+    options = {"preset": args.preset, "fields": parse_fields(args.fields) or None, "date_format": args.date_format}
+    check_date_format(options["date_format"])
+    return {k: v for k, v in options.items() if v is not None}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -540,6 +558,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, help="notebooks executed at once (default: the number of cores)")
     p.add_argument("--group-by", help="metadata column or time bin (year, quarter, month) to compare (default: outlet "
                    "when there are several, else year)")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE",
+                   help="a notebook parameter, for every notebook that declares it (repeatable; one argument may "
+                        "hold several, 'a=1 b=X;Y'); lists are split on ';', e.g. --param 'focus_actors=Rio Tinto;BHP'. "
+                        "Unset parameters follow the corpus (e.g. 07's actors: its most mentioned)")
+    _source_options(p)
     p.set_defaults(func=cmd_notebooks)
     from .frame_cli import add_commands as add_frame_commands
 

@@ -7,9 +7,12 @@ the notebooks then open it and find nothing left to compute. Executed copies go 
 """
 from __future__ import annotations
 
+import ast
 import os
+import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from . import paths
 
@@ -17,6 +20,80 @@ from . import paths
 def notebook_files() -> list[Path]:
     """The numbered notebooks, in order."""
     return sorted(paths.NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
+
+
+def declared_parameters(nb: Path) -> dict[str, tuple[str, Any]]:
+    """The parameters a notebook declares in its ``parameters`` cell: name -> (type, default).
+
+    Read by papermill's ``inspect_notebook``: the type is the annotation as written (``list[str]``;
+    a None default means the parameter is optional), else the default's type name. Raises
+    ValueError naming the notebook and parameter when a default is not a Python literal."""
+    import papermill as pm
+
+    declared: dict[str, tuple[str, Any]] = {}
+    for name, info in pm.inspect_notebook(str(nb)).items():
+        try:
+            default = ast.literal_eval(info["default"])
+        except (ValueError, SyntaxError):
+            raise ValueError(f"{nb.name}: parameter {name} has no literal default ({info['default']!r})") from None
+        kind = info["inferred_type_name"]
+        declared[name] = (type(default).__name__ if kind in ("None", None) else kind, default)
+    return declared
+
+
+_ASSIGNMENT = re.compile(r"(?:^|\s+)([A-Za-z_]\w*)=")
+
+
+def parse_parameters(specs: list[str] | None, notebooks: list[Path] | None = None) -> dict[str, Any]:
+    """``NAME=VALUE`` strings (``--param``, ``make figures PARAMS=...``) as typed notebook parameters.
+
+    One string may hold several, separated by spaces before each ``NAME=`` (``"focus_actors=Rio Tinto;BHP
+    top_speakers=8"``). Each value is read by the type its notebooks declare (:func:`declared_parameters`):
+    lists split on ``;`` (``A;B``), ``int``, ``float``, ``bool`` (true/false), else text; ``None`` (or nothing)
+    is None where the type admits it. Raises ValueError for a name no notebook in ``notebooks`` (default:
+    all) declares, naming those that exist, for a value that is not of its type, and for ``corpus_path`` and
+    ``figures_dir`` (set by ``--corpus`` and ``--out``).
+    """
+    notebooks = notebook_files() if notebooks is None else notebooks
+    declared: dict[str, tuple[str, Any]] = {}
+    for nb in notebooks:
+        for name, decl in declared_parameters(nb).items():
+            declared.setdefault(name, decl)
+    out: dict[str, Any] = {}
+    for spec in specs or []:
+        spec = spec.strip()
+        found = list(_ASSIGNMENT.finditer(spec))
+        if not found or found[0].start() != 0:
+            raise ValueError(f"bad parameter {spec!r}: write NAME=VALUE (e.g. focus_actors=Rio Tinto;BHP)")
+        for m, nxt in zip(found, found[1:] + [None]):
+            name, raw = m.group(1), spec[m.end(): nxt.start() if nxt else len(spec)].strip()
+            if name in ("corpus_path", "figures_dir"):
+                raise ValueError(f"{name} is set by --corpus / --out (make figures CORPUS= / OUT=), not --param")
+            if name not in declared:
+                names = sorted(n for n in declared if n not in ("corpus_path", "figures_dir"))
+                raise ValueError(f"no notebook has a parameter {name!r} (parameters: {', '.join(names)})")
+            out[name] = _typed(name, raw, *declared[name])
+    return out
+
+
+def _typed(name: str, raw: str, kind: str, default: Any) -> Any:
+    if raw in ("", "None") and default is None:
+        return None
+    base = kind
+    try:
+        if base.startswith("list") or isinstance(default, list):
+            return [part.strip() for part in raw.split(";") if part.strip()]
+        if base == "int":
+            return int(raw)
+        if base == "float":
+            return float(raw)
+        if base == "bool":
+            if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(raw)
+            return raw.lower() in ("true", "1", "yes")
+    except ValueError:
+        raise ValueError(f"parameter {name}: {raw!r} is not {base}") from None
+    return raw
 
 
 def default_figures_dir(corpus: str | Path | None) -> Path:
@@ -34,6 +111,8 @@ def run_notebooks(
     build: bool = True,
     group_by: str | None = None,
     jobs: int | None = None,
+    parameters: dict[str, Any] | None = None,
+    source_options: dict[str, Any] | None = None,
 ) -> list[Path]:
     """Execute every notebook top to bottom; return the executed copies.
 
@@ -42,29 +121,46 @@ def run_notebooks(
     overwritten by another corpus). ``build``: annotate the corpus first (default).
     ``group_by``: the grouping every comparative figure uses (a metadata column or year,
     quarter, month; None: each notebook's default). ``jobs``: notebooks executed at once (default:
-    the number of cores; 1 runs them one after another).
+    the number of cores; 1 runs them one after another). ``parameters``: more notebook parameters
+    (:func:`parse_parameters`), each given to the notebooks that declare it. ``source_options``: how
+    the corpus is read (``fields``, ``date_format``, ``preset``: :func:`analysis.importers.load_source`);
+    the store records them, so the notebooks read the corpus the same way. The import summary
+    (:func:`analysis.importers.summary_lines`) is printed before the build.
     """
     out = Path(out).resolve() if out is not None else default_figures_dir(corpus).resolve()
     executed = Path(executed_dir) if executed_dir else paths.BUILD / "notebooks"
     executed.mkdir(parents=True, exist_ok=True)
     source = str(Path(corpus).resolve()) if corpus else None
+    wanted = [nb for nb in notebook_files() if not only or nb.stem in only]
+    declared = {nb: declared_parameters(nb) for nb in wanted}
+    extra = dict(parameters or {})
+    unused = [name for name in extra if not any(name in d for d in declared.values())]
+    if unused:
+        raise ValueError(f"no notebook run here has a parameter {', '.join(map(repr, unused))}")
     if build:
+        from .importers import load_source, summary_lines
         from .store import build as build_store
+        from .store import recorded_source_options
 
-        report = build_store(source)
+        options = dict(source_options) if source_options is not None else recorded_source_options(
+            paths.store_dir(source))
+        corpus = load_source(source if source is not None else paths.ARTICLES, **options)
+        print("\n".join(summary_lines(corpus)), file=sys.stderr)
+        report = build_store(source, corpus=corpus, source_options=options)
         print(report.summary(), file=sys.stderr)
     params = {"corpus_path": source, "figures_dir": str(out)}
     if group_by:
         params["group_by"] = group_by
-    wanted = [nb for nb in notebook_files() if not only or nb.stem in only]
+    params.update(extra)
     jobs = max(1, min(jobs if jobs is not None else (os.cpu_count() or 1), len(wanted)))
     previous = os.environ.get("FRAMING_PROGRESS")
     os.environ["FRAMING_PROGRESS"] = "0"  # the kernels' output goes into executed notebooks, not a terminal
     try:
         targets = [executed / nb.name for nb in wanted]
+        own = {nb: {k: v for k, v in params.items() if k in declared[nb]} for nb in wanted}
         if jobs == 1:
             for nb, target in zip(wanted, targets):
-                _execute(nb, target, params)
+                _execute(nb, target, own[nb])
         else:
             # Notebooks only read the (already built) store and write figures of their own, so they run
             # side by side, one kernel per worker; results do not depend on the order they finish in.
@@ -72,7 +168,7 @@ def run_notebooks(
             from concurrent.futures import ProcessPoolExecutor
 
             with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-                for future in [pool.submit(_execute, nb, target, params) for nb, target in zip(wanted, targets)]:
+                for future in [pool.submit(_execute, nb, target, own[nb]) for nb, target in zip(wanted, targets)]:
                     future.result()
     finally:
         if previous is None:

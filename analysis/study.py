@@ -17,9 +17,23 @@ from typing import Any
 import pandas as pd
 
 from . import groups as groups_mod
-from . import stats
+from . import paths, stats
 from .speakers import corpus_speaker_names
 from .store import Store, open_store
+
+
+#: The shipped corpus's case study (Wikinews 2019-2020; the seed article on Xi Jinping and Vladimir Putin, the
+#: boycotted Olympics "dubbed as the 'Genocide Games'"): what a notebook parameter left None means on the
+#: shipped corpus, so its reference figures stay those of the case study. On any other corpus a None parameter
+#: follows that corpus (:meth:`Study.choose`): its most mentioned actors, most frequent terms, most quoted
+#: speakers; never these names.
+CASE_STUDY: dict[str, Any] = {
+    "focus_actors": ["Vladimir Putin", "Xi Jinping", "Russia", "China", "Ukraine"],
+    "seed_actors": ["Russia", "Vladimir Putin", "China", "Xi Jinping"],
+    "kwic_terms": ["Genocide Games", "coronavirus"],
+    "term": "Genocide Games",
+    "seed_id": "000_98b569404c0edd86",
+}
 
 
 @dataclass
@@ -33,6 +47,43 @@ class Study:
     groups: pd.Series
     sizes: pd.DataFrame
     cache: dict[str, Any] = field(default_factory=dict)
+    source: str | Path | None = None
+
+    @property
+    def shipped(self) -> bool:
+        """Whether this is the shipped corpus (whose None parameters mean :data:`CASE_STUDY`)."""
+        return paths.is_shipped_corpus(self.source)
+
+    def choose(self, name: str, value: Any, corpus_default: Any) -> Any:
+        """A notebook parameter's value: ``value`` when given (not None); else, on the shipped corpus, the case
+        study's (:data:`CASE_STUDY`, when it names ``name``); else ``corpus_default`` (called when callable:
+        e.g. ``study.top_actors``)."""
+        if value is not None:
+            return value
+        if self.shipped and name in CASE_STUDY:
+            return CASE_STUDY[name]
+        return corpus_default() if callable(corpus_default) else corpus_default
+
+    def top_actors(self, n: int = 5) -> list[str]:
+        """The ``n`` most mentioned actors (corpus-wide names; ties by name)."""
+        counts = self.actors.actor.dropna().value_counts()
+        return sorted(counts.index, key=lambda a: (-counts[a], a))[:n]
+
+    def top_speakers(self, n: int = 4) -> list[str]:
+        """The ``n`` most quoted speakers (corpus-wide names, :func:`analysis.stats.speakers_table` order)."""
+        return stats.speakers_table(self.store.table("quotes"), self.words, self.names).speaker.head(n).tolist()
+
+    def top_terms(self, n: int = 2) -> list[str]:
+        """The ``n`` most frequent lexicon terms (as the lexicon writes them; the learned detector's words left
+        out; ties by term)."""
+        terms = self.store.table("terms")
+        counts = terms[terms.detector != "minilm-loaded"].term.value_counts()
+        return sorted(counts.index, key=lambda t: (-counts[t], t))[:n]
+
+    def present_actors(self, names: list[str]) -> tuple[list[str], list[str]]:
+        """``names`` split into those mentioned in this corpus and those that are not (each in the given order)."""
+        known = set(self.actors.actor.dropna())
+        return [a for a in names if a in known], [a for a in names if a not in known]
 
     @cached_property
     def bodies(self) -> dict[str, str]:
@@ -84,4 +135,5 @@ def open_study(corpus_path: str | Path | None = None, *, group_by: str | None = 
     capped = capped.astype(pd.CategoricalDtype(order)).astype(str).rename(group_by)
     sizes = groups_mod.group_sizes(capped)
     sizes = sizes.set_index("group").reindex(order).reset_index()
-    return Study(store=store, group_by=group_by, articles=articles, all_groups=all_groups, groups=capped, sizes=sizes)
+    return Study(store=store, group_by=group_by, articles=articles, all_groups=all_groups, groups=capped, sizes=sizes,
+                 source=corpus_path)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -213,3 +214,97 @@ def test_a_notebook_on_another_corpus_never_writes_the_reference_figures(tmp_pat
         assert after == before, "the reference figures were touched"
     finally:
         shutil.rmtree(out, ignore_errors=True)
+
+
+RESEARCHER_ROWS = [
+    ("Mine expands", 'Rio Tinto said it would expand the mine. "This is a major investment," chief executive Jakob '
+                     'Stausholm told reporters. Environmental groups criticised the plan.', "Mining Weekly", "March 4, 2024"),
+    ("Profit falls", 'BHP reported a fall in profit. Analysts said weaker demand from China hurt BHP. "We remain '
+                     'confident," BHP chief Mike Henry said.', "The Courier", "03/04/2024"),
+    ("Strike at site", 'Workers walked off the job at a Rio Tinto site. "We are fighting for safety," union leader Anne '
+                       'Smith said. Rio Tinto said it was disappointed.', "The Courier", "21 March 2024"),
+]
+
+
+def test_a_researchers_csv_goes_through_the_notebooks_with_its_parameters(tmp_path):
+    """title/content/source/publish_date columns read by alias, an ambiguous date settled by the date format, the
+    read-as summary in the store, a notebook parameter (07's actors) from the command, actors not in the corpus
+    left out, and the notebooks opening the store later read the corpus the same way (recorded options)."""
+    import shutil
+
+    from analysis.store import open_store, recorded_source_options
+    from analysis.study import open_study
+
+    src = tmp_path / "mine.csv"
+    pd.DataFrame(RESEARCHER_ROWS, columns=["title", "content", "source", "publish_date"]).to_csv(src, index=False)
+    out = paths.figures_dir(None, corpus=src)
+    try:
+        run_notebooks(corpus=src, executed_dir=tmp_path / "executed", only=["01-corpus", "07-actors"],
+                      parameters={"focus_actors": ["BHP", "Nobody Here"]}, source_options={"date_format": "dmy"})
+        store = open_store(src)
+        arts = store.articles()
+        assert arts.outlet.tolist() == ["Mining Weekly", "The Courier", "The Courier"]
+        assert [str(d)[:10] for d in arts.date] == ["2024-03-04", "2024-04-03", "2024-03-21"]
+        assert recorded_source_options(store.path) == {"date_format": "dmy"}
+        assert dict(zip(store.read_as().column, store.read_as().field)) == {
+            "title": "title", "content": "body", "source": "outlet", "publish_date": "date", "(no id column)": "id"}
+        portrayal = pd.read_csv(out / "07-portrayal.csv")
+        assert set(portrayal.actor) == {"BHP"}
+        executed = json.loads((tmp_path / "executed" / "07-actors.ipynb").read_text(encoding="utf-8"))
+        text = "".join("".join(o.get("text", "")) for c in executed["cells"] for o in c.get("outputs", []))
+        assert "not mentioned in this corpus, left out: Nobody Here" in text
+        study = open_study(src)  # a notebook opened later: no options given, the recorded ones apply
+        assert len(study.articles) == 3 and study.top_actors(2) == ["BHP", "Rio Tinto"]
+        assert study.choose("focus_actors", None, study.top_actors)[:2] == ["BHP", "Rio Tinto"]
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def test_a_folder_of_txt_files_goes_through_the_notebooks(tmp_path):
+    import shutil
+
+    from analysis.store import open_store
+
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    for i, (title, body, outlet, date) in enumerate(RESEARCHER_ROWS):
+        (folder / f"story{i}.txt").write_text(f"Title: {title}\nSource: {outlet}\nDate: {date}\n\n{body}\n",
+                                              encoding="utf-8")
+    out = paths.figures_dir(None, corpus=folder)
+    try:
+        run_notebooks(corpus=folder, executed_dir=tmp_path / "executed", only=["01-corpus"],
+                      source_options={"date_format": "dmy"})
+        arts = open_store(folder).articles()
+        assert arts.title.tolist() == [r[0] for r in RESEARCHER_ROWS] and arts.outlet.notna().all()
+        assert arts.date.notna().all() and (out / "01-corpus-overview.png").exists()
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def test_notebook_parameters_are_typed_by_their_declaration():
+    from analysis.notebooks import declared_parameters, parse_parameters
+
+    nb07 = paths.NOTEBOOKS / "07-actors.ipynb"
+    assert declared_parameters(nb07)["focus_actors"] == ("list[str]", None)
+    assert parse_parameters(["focus_actors=Rio Tinto;BHP top_speakers=8", "seed_id=None"]) == {
+        "focus_actors": ["Rio Tinto", "BHP"], "top_speakers": 8, "seed_id": None}
+    assert parse_parameters(["focus_actors=Rio Tinto"]) == {"focus_actors": ["Rio Tinto"]}  # a list of one
+    for bad, fragment in (("foo=1", "no notebook has a parameter 'foo' (parameters: article_id"),
+                          ("top_speakers=many", "'many' is not int"), ("corpus_path=x", "set by --corpus"),
+                          ("just text", "write NAME=VALUE")):
+        with pytest.raises(ValueError, match=re.escape(fragment)):
+            parse_parameters([bad])
+    with pytest.raises(ValueError, match="no notebook run here has a parameter 'top_speakers'"):
+        run_notebooks(only=["01-corpus"], parameters={"top_speakers": 3}, build=False)
+
+
+def test_no_notebook_defaults_to_the_case_studys_names():
+    """Defaults follow the corpus: every parameter that names actors, terms, speakers or an article is None (the
+    shipped corpus's case study is declared once, analysis.study.CASE_STUDY)."""
+    from analysis.notebooks import declared_parameters
+    from analysis.study import CASE_STUDY
+
+    for nb in NOTEBOOKS:
+        for name, (_, default) in declared_parameters(nb).items():
+            if name in CASE_STUDY or name in ("follow_speakers", "prevalence_items", "speaker", "article_id"):
+                assert default is None, (nb.name, name, default)
