@@ -457,7 +457,8 @@ def import_txt(
     table go to ``Corpus.other_files``. A metadata table that cannot be read refuses every
     text file with that reason (raised with ``strict=True``). Without it, each file is read
     by :func:`split_txt` (header lines, a title line or the file name; a date in the file
-    name), and documentation files (``README.txt``) go to ``Corpus.other_files``. Ids are the
+    name; without a ``Source:`` header, the outlet from a folder per outlet, see
+    :func:`outlet_from_folder`), and documentation files (``README.txt``) go to ``Corpus.other_files``. Ids are the
     file names without ``.txt`` (made safe), unless the metadata gives one. ``Corpus.read_as``
     says where each field came from. Dates are read with ``date_format``
     (:func:`analysis.corpus.parse_date`).
@@ -533,6 +534,24 @@ def _read_text(source: str | Path) -> str:
     return decode_bytes(raw, source)
 
 
+_NOT_AN_OUTLET = re.compile(r"[\d_.\- ]+|(?:19|20)\d\d[-_]?(?:\d\d)?|\d{1,2}[-_ ]?[A-Za-z]{3,9}|[A-Za-z]{3,9}[-_ ]?(?:19|20)\d\d")
+
+
+def outlet_from_folder(path: Path, folder: Path) -> str | None:
+    """The outlet named by the first folder between ``folder`` and ``path`` (``texts/Reuters/one.txt``
+    -> ``Reuters``; ``_`` read as a space), for a corpus laid out one folder per outlet; ``None``
+    for a file directly in ``folder`` or a folder named like a date or a number (``2020``,
+    ``2020-03``, ``March_2020``), which orders files rather than naming their source.
+    """
+    try:
+        parts = path.relative_to(folder).parts
+    except ValueError:
+        return None
+    if len(parts) < 2 or _NOT_AN_OUTLET.fullmatch(parts[0]):
+        return None
+    return re.sub(r"_+", " ", parts[0]).strip() or None
+
+
 def _import_plain_txt(files: list[Path], folder: Path, *, strict: bool, max_chars: int,
                       date_format: str | None) -> Corpus:
     """.txt articles without a metadata table: :func:`split_txt` (see :func:`import_txt`)."""
@@ -548,10 +567,14 @@ def _import_plain_txt(files: list[Path], folder: Path, *, strict: bool, max_char
     def build(source: str, _: Any):
         text = _read_text(source)
         meta, start, how = split_txt(text, Path(source).name)
+        outlet = outlet_from_folder(Path(source), folder)
+        if not meta.get("outlet") and outlet:
+            meta["outlet"], how["outlet"] = outlet, "folder name"
         meta.setdefault("id", None)
-        if not meta.get("id"):
-            meta["id"] = _slug(Path(source).stem)
-            how["id"] = "file name"
+        if not meta.get("id"):  # a file in a subfolder: the path, so one.txt in two folders stays two articles
+            rel = Path(source).relative_to(folder)
+            meta["id"] = _slug(rel.with_suffix("").as_posix().replace("/", "__"))
+            how["id"] = "file name" if len(rel.parts) == 1 else "path below the folder"
         meta.setdefault("date", None)
         meta.setdefault("language", "en")
         art = make_article(meta, text[start:], source=source, line=None, body_line=1 + text.count("\n", 0, start),
@@ -562,7 +585,7 @@ def _import_plain_txt(files: list[Path], folder: Path, *, strict: bool, max_char
     corpus = collect(items, build, strict=strict, other_files=other)
     rules = [{"source": str(folder), "column": f"({h})", "field": f, "how": "plain .txt file, no metadata table",
               "records": n} for (f, h), n in sorted(found.items())]
-    for f, hint in (("outlet", "'Source:' header lines"), ("date", "'Date:' header lines or dates in the file names")):
+    for f, hint in (("outlet", "'Source:' header lines, one folder per outlet"), ("date", "'Date:' header lines or dates in the file names")):
         lacking = sum(1 for a in corpus.articles if getattr(a, f) is None)
         if lacking:
             rules.append({"source": str(folder), "column": "(none)", "field": f, "records": lacking,

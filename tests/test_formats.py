@@ -176,6 +176,25 @@ def test_folder_of_txt_files_alone(tmp_path):
     assert [a.id for a in one.articles] == ["b"]
 
 
+def test_txt_files_in_one_folder_per_outlet(tmp_path):
+    folder = tmp_path / "texts"
+    for sub, name, text in [("Mining_Weekly", "2024-03-04-a.txt", "Mine opens\n\nThe mine opened.\n"),
+                            ("Mining_Weekly/2024", "b.txt", "Copper up\n\nCopper rose.\n"),
+                            ("The Guardian", "c.txt", "Source: Guardian Australia\n\nPrices fell.\n"),
+                            ("2024", "d.txt", "Lithium\n\nLithium cooled.\n"),
+                            ("March_2024", "e.txt", "Strike\n\nWorkers struck.\n"),
+                            ("", "f.txt", "Top level\n\nA story.\n")]:
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+        (folder / sub / name).write_text(text, encoding="utf-8")
+    corpus = load_source(folder)
+    got = {a.id: a.outlet for a in corpus.articles}
+    assert got == {"Mining_Weekly__2024-03-04-a": "Mining Weekly", "Mining_Weekly__2024__b": "Mining Weekly",
+                   "The_Guardian__c": "Guardian Australia", "2024__d": None, "March_2024__e": None, "f": None}
+    read_as = {(r.column, r.field): r.records for r in corpus.read_as.itertuples()}
+    assert read_as[("(folder name)", "outlet")] == 2 and read_as[("(none)", "outlet")] == 3
+    assert any("one folder per outlet" in l for l in summary_lines(corpus))
+
+
 def test_txt_metadata_table_reads_aliases(tmp_path):
     (tmp_path / "one.txt").write_text("Body one.", encoding="utf-8")
     (tmp_path / "meta.csv").write_text("file,headline,source,publish_date\none.txt,T1,Daily,\"May 4, 2021\"\n",
