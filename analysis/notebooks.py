@@ -215,7 +215,7 @@ def execute(nb: Path, target: Path, params: dict, *, timeout: int | None = None,
     stuck kernel is not a result); then :class:`NotebookStuck` names the notebook and the cell. The
     timeout is the backstop against a kernel that never reports the cell finished (notebook 05's
     explorer cell hung so, kernel idle, until its panel stopped capturing output: see
-    :func:`analysis.render.explore_widget`). Errors raised by a cell itself are not retried (papermill's
+    :func:`analysis.explorer.explorer_widget`). Errors raised by a cell itself are not retried (papermill's
     PapermillExecutionError).
     """
     import papermill as pm

@@ -114,6 +114,13 @@ def corpus_figures_dir(source: str | Path | Sequence[str | Path] | None) -> Path
     return BUILD / "figures" / _source_key(resolved, resolved[0].name)
 
 
+def exports_dir(source: str | Path | Sequence[str | Path] | None = None) -> Path:
+    """Where the explorer writes a selection a researcher exports (git-ignored, one folder per corpus source):
+    ``build/exports/<name>-<hash>/``, named as :func:`corpus_figures_dir` names figure folders."""
+    resolved = _resolved(source)
+    return BUILD / "exports" / _source_key(resolved, resolved[0].name)
+
+
 def store_dir(source: str | Path | Sequence[str | Path] | None = None) -> Path:
     """The default annotation store of a corpus source (None: the shipped corpus; or several paths).
 

@@ -15,7 +15,9 @@ article pages have no scripts), so a page works offline and an article containin
 filters (a small inline script over JSON data, read only as text).
 
 :func:`article_html` returns one page; :func:`write_site` writes one page per
-article plus an index; :func:`show` displays an article inline in JupyterLab.
+article plus an index; :func:`show` displays an article inline in JupyterLab. Each margin mark of a sentence has the id
+``s-<sentence>``, so ``<page>.html#s-3`` opens the page at sentence 3 with its paragraph highlighted
+(the explorer's links, :mod:`analysis.explorer`).
 :func:`page_name` names an article's page: ``<id>.html``, escaped so that it can never be one
 of the site's own files (:data:`RESERVED_PAGES`, e.g. an article whose id is ``index``).
 """
@@ -51,7 +53,8 @@ body{font-family:Georgia,'DejaVu Serif',serif,'Noto Color Emoji','Apple Color Em
 h1{font-size:1.35em} .meta{color:#666;font-size:.85em;margin-bottom:1em}
 .para{display:flex;gap:.8em;margin:.5em 0}
 .strip{flex:0 0 14px;display:flex;flex-direction:column;gap:2px;padding-top:.3em}
-.strip .s{display:block;width:14px;height:10px;border-radius:2px;border:1px solid #bbb}
+.strip .s{display:block;width:14px;height:10px;border-radius:2px;border:1px solid #bbb;scroll-margin-top:40vh}
+.strip .s:target{outline:3px solid #f0a500} .para:has(.s:target){background:#fff3c4}
 .text{flex:1;white-space:pre-wrap}
 .q{border-radius:3px;padding:0 1px}
 .q.indirect{background:none!important;border-bottom:2px solid;}
@@ -138,7 +141,7 @@ def article_html(
         strip = []
         for r in _clip(sents, ps, pe) if sents is not None else []:
             val = getattr(r, score)
-            strip.append(f'<span class="s" style="background:{_score_color(val)}" data-score="{val:.3f}" '
+            strip.append(f'<span class="s" id="s-{int(r.sentence)}" style="background:{_score_color(val)}" data-score="{val:.3f}" '
                          f'title="{_e(score)} {val:+.2f}: {_e(r.text[:120])}"></span>')
         text = []
         para_marks = _clip(mark_rows, ps, pe)
@@ -498,49 +501,3 @@ def show(article: Article, **kwargs):
     from IPython.display import HTML
 
     return HTML(article_html(article, standalone=False, **kwargs))
-
-
-def _short_title(article: Article, n: int = 70) -> str:
-    title = article.title or article.id
-    return f"{title[: n - 1]}…" if len(title) > n else title
-
-
-def articles_by_id(articles: Iterable[Article]) -> dict[str, Article]:
-    return {a.id: a for a in articles}
-
-
-def explore_widget(articles: Sequence[Article], *, segments: pd.DataFrame, quotes: pd.DataFrame, matches: pd.DataFrame,
-                   sentences: pd.DataFrame, score: str, quote_scores: pd.DataFrame, concordance):
-    """An ipywidgets panel: pick an article, a speaker and a term; see the annotated view,
-    the speaker's quotes with their scores, and the term's concordance."""
-    import ipywidgets as w
-
-    by_id = articles_by_id(articles)
-    speakers = quotes.speaker.dropna().value_counts().index.tolist()
-    frames = {name: _by_article(f) for name, f in (("segments", segments), ("quotes", quotes), ("matches", matches),
-                                                   ("sentences", sentences))}
-    pick_article = w.Dropdown(options=[(_short_title(a), a.id) for a in articles], description="article")
-    pick_speaker = w.Dropdown(options=speakers or ["(none)"], description="speaker")
-    pick_term = w.Text(value="", description="term", placeholder="a word or phrase")
-    out = w.Output()
-
-    def part(name: str, frame: pd.DataFrame, aid: str) -> pd.DataFrame:
-        return frames[name].get(aid, frame.iloc[0:0])
-
-    def refresh(*_):
-        # The panel's content is set as widget state (append_display_data), not captured with ``with out:``:
-        # capture routes the cell's own output messages through the Output widget, and a headless
-        # executor (nbclient) could then wait forever for the cell to finish (the notebook-05 hang).
-        out.outputs = ()
-        aid = pick_article.value
-        out.append_display_data(show(by_id[aid], segments=part("segments", segments, aid),
-                                     quotes=part("quotes", quotes, aid), matches=part("matches", matches, aid),
-                                     sentences=part("sentences", sentences, aid), score=score))
-        out.append_display_data(quote_scores[quote_scores.speaker == pick_speaker.value])
-        if pick_term.value.strip():
-            out.append_display_data(concordance(pick_term.value.strip()))
-
-    for control in (pick_article, pick_speaker, pick_term):
-        control.observe(refresh, names="value")
-    refresh()
-    return w.VBox([w.HBox([pick_article, pick_speaker, pick_term]), out])

@@ -126,7 +126,15 @@ def open_study(corpus_path: str | Path | None = None, *, group_by: str | None = 
     ``group_by``: a metadata column or time bin (None: :func:`analysis.groups.default_group_by`).
     Errors: ValueError naming the columns one can group by.
     """
-    store = open_store(corpus_path, **store_kwargs)
+    return study_from_store(open_store(corpus_path, **store_kwargs), group_by=group_by, source=corpus_path)
+
+
+def study_from_store(store: Store, *, group_by: str | None = None, source: str | Path | None = None) -> Study:
+    """A :class:`Study` of an open store (e.g. one :func:`analysis.store.annotate_articles` returned).
+
+    ``source``: the corpus source the store was built from (None: the shipped corpus; it decides
+    :attr:`Study.shipped`). Errors as :func:`open_study`.
+    """
     articles = store.articles()
     group_by = group_by or groups_mod.default_group_by(articles)
     all_groups = groups_mod.article_groups(articles, group_by)
@@ -136,4 +144,4 @@ def open_study(corpus_path: str | Path | None = None, *, group_by: str | None = 
     sizes = groups_mod.group_sizes(capped)
     sizes = sizes.set_index("group").reindex(order).reset_index()
     return Study(store=store, group_by=group_by, articles=articles, all_groups=all_groups, groups=capped, sizes=sizes,
-                 source=corpus_path)
+                 source=source)
