@@ -14,16 +14,18 @@ import pandas as pd
 Z_MARK = 1.96
 
 
-def fightin_words_chart(fw: pd.DataFrame, *, label_a: str = "a", label_b: str = "b", min_count: int = 5,
-                        top: int = 12, width: int = 720, height: int = 440):
+def fightin_words_chart(fw: pd.DataFrame, *, label_a: str = "a", label_b: str = "b", min_count: int | None = None,
+                        max_words: int = 5000, top: int = 12, width: int = 720, height: int = 440):
     """Fightin' Words as an interactive scatter (scattertext's layout, Kessler 2017): each word's frequency
     in both sides (x, log) against its z-score (y, Monroe, Colaresi & Quinn 2008), coloured by the side it
     is typical of (|z| > 1.96); hover shows the word, both counts and z; a search box highlights the words
     matching what is typed (a case-insensitive regular expression) and the chart zooms and pans.
 
     ``fw``: :func:`analysis.lexicon.fightin_words` (columns word, count_a, count_b, delta, var, z);
-    words with fewer than ``min_count`` occurrences in both sides together are left out (so the file
-    stays small at any corpus size); the ``top`` words of each side are labelled. Returns an
+    words with fewer than ``min_count`` occurrences in both sides together are left out (None: the
+    smallest of 1, 2, 3, 5, 10, 20, 50, 100, ... that leaves at most ``max_words`` words, so a small corpus
+    shows all its words and a large one stays a small, responsive page); the ``top`` words of each side are
+    labelled. Returns an
     ``altair.LayerChart``. Errors: KeyError naming a missing column.
     """
     import altair as alt
@@ -31,7 +33,11 @@ def fightin_words_chart(fw: pd.DataFrame, *, label_a: str = "a", label_b: str = 
     missing = [c for c in ("word", "count_a", "count_b", "z") if c not in fw.columns]
     if missing:
         raise KeyError(f"fightin_words table lacks column(s) {', '.join(missing)}")
-    d = fw[fw.count_a + fw.count_b >= min_count][["word", "count_a", "count_b", "z"]].copy()
+    freq = fw.count_a + fw.count_b
+    if min_count is None:
+        steps = [1, 2, 3] + [m * 10 ** k for k in range(12) for m in (5, 10, 20)][:-1]
+        min_count = next(m for m in steps if (freq >= m).sum() <= max_words)
+    d = fw[freq >= min_count][["word", "count_a", "count_b", "z"]].copy()
     d["frequency"] = d.count_a + d.count_b
     d["side"] = [f"typical of {label_a}" if z > Z_MARK else f"typical of {label_b}" if z < -Z_MARK
                  else f"|z| ≤ {Z_MARK}" for z in d.z]
@@ -59,7 +65,29 @@ def fightin_words_chart(fw: pd.DataFrame, *, label_a: str = "a", label_b: str = 
     rule = alt.Chart(pd.DataFrame({"z": [Z_MARK, -Z_MARK]})).mark_rule(strokeDash=[3, 3], color="#888").encode(y="z:Q")
     return alt.layer(points, labels, rule).properties(
         width=width, height=height,
-        title=f"Fightin' Words: {label_a} vs {label_b} ({len(d):,} words with ≥ {min_count} occurrences)")
+        title=f"Fightin' Words: {label_a} vs {label_b} ({len(d):,} word{'s' * (len(d) != 1)}"
+              + (f" with ≥ {min_count} occurrences)" if min_count > 1 else ")"))
+
+
+class InlineChart:
+    """A chart shown in a notebook with the Vega libraries inlined (no CDN, no internet): what
+    :func:`show` returns. JupyterLab runs its script in outputs of the current session (trusted);
+    ``.chart`` is the Altair chart."""
+
+    def __init__(self, chart):
+        self.chart = chart
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        import altair as alt
+
+        with alt.renderers.enable("html", template="inline"):
+            return self.chart._repr_mimebundle_(include, exclude)
+
+
+def show(chart) -> InlineChart:
+    """Display ``chart`` in a notebook offline (its HTML with Vega, Vega-Lite and vega-embed inlined, about
+    0.9 MB per output; Altair's default HTML would fetch them from a CDN)."""
+    return InlineChart(chart)
 
 
 def save_chart(chart, name: str, *, out_dir: str | Path) -> Path:

@@ -188,15 +188,18 @@ def actor_view(study: "Study", actor: str, *, boot_groups: bool = True) -> dict[
 
 
 def context_html(rows: pd.DataFrame, position: int, bodies: dict[str, str], *, link: str | None = None,
-                 window: int = 1) -> str:
+                 window: int = 1, sentences: pd.DataFrame | None = None) -> str:
     """An HTML fragment: the sentence at ``rows`` position ``position`` highlighted between ``window``
     sentences either side (from the article body, offsets exact), its metadata, and a link to its place in
-    the annotated page (``link``: the href; None: no link). Text is HTML-escaped."""
+    the annotated page (``link``: the href; None: no link). ``sentences``: the table the neighbours come
+    from (all of :func:`sentence_rows`; None: ``rows``, e.g. when ``rows`` is the whole table). Text is
+    HTML-escaped."""
     import html
 
     r = rows.iloc[position]
     body = bodies[r.article_id]
-    same = rows[rows.article_id == r.article_id]
+    table = rows if sentences is None else sentences
+    same = table[table.article_id == r.article_id]
     near = same[(same.sentence >= r.sentence - window) & (same.sentence <= r.sentence + window)]
     s0 = int(near.start.min()) if len(near) else int(r.start)
     e0 = int(near.end.max()) if len(near) else int(r.end)
@@ -247,7 +250,9 @@ def explorer_widget(study: "Study", *, pages_dir: str | Path, score: str = "mini
     base = Path(link_base) if link_base is not None else Path.cwd()
     rel_pages = os.path.relpath(Path(pages_dir).resolve(), base.resolve())
     lay = w.Layout(width="24em")
-    pickers = {name: w.Combobox(options=index.options(name), placeholder=f"type a {name}", description=name,
+    hints = {"speaker": "type a speaker's name", "actor": "type an actor's name", "term": "type a term",
+             "outlet": "type an outlet"}
+    pickers = {name: w.Combobox(options=index.options(name), placeholder=hints[name], description=name,
                                 ensure_option=False, continuous_update=False, layout=lay)
                for name in ("speaker", "actor", "term", "outlet")}
     drops = {name: w.Dropdown(options=[("(any)", "")] + [(v, v) for v in index.options(name)], value="",
@@ -256,6 +261,7 @@ def explorer_widget(study: "Study", *, pages_dir: str | Path, score: str = "mini
     controls = {**pickers, **drops, "text": search}
     count = w.HTML()
     listing = w.Select(options=[], rows=12, layout=w.Layout(width="100%"))
+    listing.add_class("framing-rows")
     export = w.Button(description="export CSV", icon="download", tooltip="write the whole selection as CSV")
     status = w.HTML()
     whole = w.ToggleButton(value=False, description="annotated article", icon="file-text",
@@ -268,6 +274,10 @@ def explorer_widget(study: "Study", *, pages_dir: str | Path, score: str = "mini
     per_article = {name: (t.groupby("article_id") if t is not None else None) for name, t in tables.items()}
     actor_out = w.Output()
     state: dict[str, Any] = {"selection": index.rows.iloc[0:0]}
+    starts = index.rows.groupby("article_id", sort=False).indices  # article -> its row positions
+
+    def by_article(row) -> pd.DataFrame:
+        return index.rows.iloc[starts[row.article_id]]
 
     def filters() -> dict[str, str]:
         got = {k: (c.value or "").strip() for k, c in controls.items()}
@@ -286,7 +296,7 @@ def explorer_widget(study: "Study", *, pages_dir: str | Path, score: str = "mini
         link = Path(rel_pages, sel.iloc[pos].page).as_posix()
         from IPython.display import HTML
 
-        detail.append_display_data(HTML(context_html(sel, pos, bodies, link=link)))
+        detail.append_display_data(HTML(context_html(sel, pos, bodies, link=link, sentences=by_article(sel.iloc[pos]))))
         if whole.value:
             aid = sel.iloc[pos].article_id
             part = {name: (g.get_group(aid) if g is not None and aid in g.groups else
@@ -305,7 +315,8 @@ def explorer_widget(study: "Study", *, pages_dir: str | Path, score: str = "mini
         state["selection"] = sel
         n_art = sel.article_id.nunique()
         mean = sel.score.mean() if len(sel) else float("nan")
-        count.value = (f"<b>{len(sel):,}</b> sentences in <b>{n_art:,}</b> articles · mean {score} "
+        count.value = (f"<b>{len(sel):,}</b> sentence{'s' * (len(sel) != 1)} in <b>{n_art:,}</b> "
+                       f"article{'s' * (n_art != 1)} · mean {score} "
                        f"{mean:+.3f}" if len(sel) else "<b>0</b> sentences match") + \
             (f" · first {max_rows} listed" if len(sel) > max_rows else "")
         head = sel.head(max_rows)

@@ -234,10 +234,12 @@ def voice_share_bars(shares: pd.DataFrame, sizes: pd.DataFrame) -> Figure:
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of the group's words")
     ax.set_title("Who speaks: words by voice, per group (hatched: fewer than 5 articles)")
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.02 * min(len(wide), 10)), ncol=len(cols),
-              frameon=False)
     ax.grid(axis="y", visible=False)
-    fig.tight_layout()
+    # the legend in a strip of its own below the axis label (a fixed height in inches, so it never overlaps the
+    # label whatever the number of groups)
+    handles, names = ax.get_legend_handles_labels()
+    fig.legend(handles, names, fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=len(cols), frameon=False)
+    fig.tight_layout(rect=(0, 0.32 / fig.get_figheight(), 1, 1))
     return fig
 
 

@@ -133,13 +133,14 @@ def test_widget_filters_shows_exports_and_fills_the_actor_tab(study, tmp_path):
     total = len(panel.explorer.rows)
     assert f"<b>{total:,}</b> sentences" in count.value
     c["outlet"].value = "The Courier"
-    assert re.search(r"<b>\d+</b> sentences in <b>1</b> articles", count.value)
+    assert re.search(r"<b>\d+</b> sentences? in <b>1</b> article ", count.value)
     c["speaker"].value = "Mike"  # half-typed: filters nothing yet
     n = len(listing.options)
     c["speaker"].value = "Mike Henry"
     assert 1 <= len(listing.options) <= n and all("Mike Henry" in label for label, _ in listing.options)
     html = detail.outputs[0]["data"]["text/html"]
     assert "Prices were weak" in html and 'href="site/' in html and "#s-" in html
+    assert "BHP reported a fall in profit." in html  # context from the article, not from the selection
     buttons.children[1].value = True  # the whole annotated article below
     assert len(detail.outputs) == 2 and 'data-article="mine-2"' in detail.outputs[1]["data"]["text/html"]
     buttons.children[0].click()
@@ -175,6 +176,10 @@ def test_fightin_words_chart_has_hover_search_and_zoom(tmp_path):
     assert tips == ["word", "count_a", "count_b", "z"]
     data = next(iter(spec["datasets"].values()))
     assert {d["word"] for d in data} == set(fw[fw.count_a + fw.count_b >= 2].word)
+    auto = next(iter(charts.fightin_words_chart(fw, max_words=5).to_dict()["datasets"].values()))
+    freq = fw.count_a + fw.count_b  # the smallest step of 1, 2, 3, 5, 10, ... leaving at most 5 words
+    step = next(m for m in (1, 2, 3, 5, 10, 20) if (freq >= m).sum() <= 5)
+    assert {d["word"] for d in auto} == set(fw[freq >= step].word) and 0 < len(auto) <= 5
     assert {d["side"] for d in data if d["z"] > charts.Z_MARK} <= {"typical of editorial"}
     with pytest.raises(KeyError, match="count_b"):
         charts.fightin_words_chart(fw.drop(columns="count_b"))
@@ -188,3 +193,13 @@ def test_saved_chart_is_self_contained_and_reproducible(tmp_path):
     html = one.read_text(encoding="utf-8")
     assert one.read_bytes() == two.read_bytes()
     assert not re.search(r"<script[^>]+src=", html) and "vegaEmbed" in html and '"word_search"' in html
+
+
+def test_charts_show_offline_in_a_notebook():
+    pytest.importorskip("vl_convert")
+    import altair as alt
+
+    bundle = charts.show(charts.fightin_words_chart(_fw(), min_count=1))._repr_mimebundle_()
+    html = (bundle[0] if isinstance(bundle, tuple) else bundle)["text/html"]
+    assert "vegaEmbed" in html and not re.search(r"<script[^>]+src=", html) and "cdn.jsdelivr" not in html
+    assert alt.renderers.active == "default"  # the offline renderer is used for this output only
