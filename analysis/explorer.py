@@ -187,6 +187,13 @@ def actor_view(study: "Study", actor: str, *, boot_groups: bool = True) -> dict[
     return {"mentions": mentions, "portrayal": port[port.mentions > 0].reset_index(drop=True)}
 
 
+def row_labels(rows: pd.DataFrame) -> list[str]:
+    """One line per row for a list: outlet · date · voice (speakers) · the sentence's first 110 characters."""
+    return [f"{(o or '?')[:18]} · {d or '?'} · {v}{' (' + s[:30] + ')' if s else ''} · {t[:110]}"
+            for o, d, v, s, t in zip(rows.outlet, rows.date, rows.voice, rows.speakers,
+                                     rows.text.str.replace("\n", " "))]
+
+
 def context_html(rows: pd.DataFrame, position: int, bodies: dict[str, str], *, link: str | None = None,
                  window: int = 1, sentences: pd.DataFrame | None = None) -> str:
     """An HTML fragment: the sentence at ``rows`` position ``position`` highlighted between ``window``
@@ -319,11 +326,8 @@ def explorer_widget(study: "Study", *, pages_dir: str | Path, score: str = "mini
                        f"article{'s' * (n_art != 1)} · mean {score} "
                        f"{mean:+.3f}" if len(sel) else "<b>0</b> sentences match") + \
             (f" · first {max_rows} listed" if len(sel) > max_rows else "")
-        head = sel.head(max_rows)
-        listing.options = [(f"{(o or '?')[:18]} · {d or '?'} · {v}{' (' + s[:30] + ')' if s else ''} · {t[:110]}", i)
-                           for i, (o, d, v, s, t) in enumerate(zip(head.outlet, head.date, head.voice, head.speakers,
-                                                                   head.text.str.replace("\n", " ")))]
-        listing.value = 0 if len(head) else None
+        listing.options = [(label, i) for i, label in enumerate(row_labels(sel.head(max_rows)))]
+        listing.value = 0 if len(listing.options) else None
         show_detail()
 
     def show_actor(*_):
