@@ -84,6 +84,9 @@ def test_every_notebook_executes(regenerated):
                  "08-speaker-frames"):
         assert (f"{name}.png" in written or name in TABLES) and f"{name}.csv" in written and f"{name}.json" in written, name
     assert (figures / "articles" / "index.html").exists()
+    for name in ("04-fightin-words.html", "04-fightin-words-groups.html"):  # the interactive charts, self-contained
+        page = (figures / name).read_text(encoding="utf-8")
+        assert "vegaEmbed" in page and '"word_search"' in page and "<script src=" not in page, name
     assert not any(n.startswith("06-") for n in written), "06 runs on the AllSides corpus only"
     case = json.loads(next(e for e in executed if e.name == "06-outlets.ipynb").read_text(encoding="utf-8"))
     assert "make figures CORPUS=" in json.dumps([c.get("outputs") for c in case["cells"]])  # 06 says how to run it, and stops
