@@ -14,6 +14,13 @@ import pandas as pd
 Z_MARK = 1.96
 
 
+def inert(text: object) -> str:
+    """``text`` made harmless inside the ``<script>`` element that carries a chart's data: ``</`` and ``<!--``
+    get a zero-width space after the ``<`` (shown the same), so a word, outlet or group name such as
+    ``</script><script>...`` can never end the element and run as code."""
+    return str(text).replace("</", "<\u200b/").replace("<!--", "<\u200b!--")
+
+
 def fightin_words_chart(fw: pd.DataFrame, *, label_a: str = "a", label_b: str = "b", min_count: int | None = None,
                         max_words: int = 5000, top: int = 12, width: int = 720, height: int = 440):
     """Fightin' Words as an interactive scatter (scattertext's layout, Kessler 2017): each word's frequency
@@ -25,7 +32,7 @@ def fightin_words_chart(fw: pd.DataFrame, *, label_a: str = "a", label_b: str = 
     words with fewer than ``min_count`` occurrences in both sides together are left out (None: the
     smallest of 1, 2, 3, 5, 10, 20, 50, 100, ... that leaves at most ``max_words`` words, so a small corpus
     shows all its words and a large one stays a small, responsive page); the ``top`` words of each side are
-    labelled. Returns an
+    labelled. Words and labels pass through :func:`inert` (the page embeds them in a script element). Returns an
     ``altair.LayerChart``. Errors: KeyError naming a missing column.
     """
     import altair as alt
@@ -38,6 +45,8 @@ def fightin_words_chart(fw: pd.DataFrame, *, label_a: str = "a", label_b: str = 
         steps = [1, 2, 3] + [m * 10 ** k for k in range(12) for m in (5, 10, 20)][:-1]
         min_count = next(m for m in steps if (freq >= m).sum() <= max_words)
     d = fw[freq >= min_count][["word", "count_a", "count_b", "z"]].copy()
+    d["word"] = d.word.map(inert)
+    label_a, label_b = inert(label_a), inert(label_b)
     d["frequency"] = d.count_a + d.count_b
     d["side"] = [f"typical of {label_a}" if z > Z_MARK else f"typical of {label_b}" if z < -Z_MARK
                  else f"|z| ≤ {Z_MARK}" for z in d.z]

@@ -34,7 +34,7 @@ ROW_COLUMNS = {
     "outlet": "the article's outlet (None when unknown)",
     "date": "the article's date (ISO string, None when unknown)",
     "group": "the article's group as the figures show it (Study.groups)",
-    "voice": "the sentence's voice as the sentences table gives it (editorial or quote)",
+    "voice": "editorial (no quoted words), quote (all its words quoted) or mixed (the sentences table's quote_share)",
     "speakers": "the quoted speakers of the sentence, corpus-wide names joined by '; ' ('' when none)",
     "actors": "the actors mentioned in the sentence, corpus-wide names joined by '; '",
     "terms": "the loaded terms found in the sentence (lexicon terms and learned loaded words) joined by '; '",
@@ -66,6 +66,19 @@ def _term_sentences(terms: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFram
     return m[m.sentence.notna() & (m.start < m.s_end)].astype({"sentence": "int64"})
 
 
+_QUOTE_MARKS = str.maketrans({"‘": "'", "’": "'", "‛": "'", "′": "'", "“": '"', "”": '"',
+                              "„": '"', "«": '"', "»": '"'})
+
+
+def fold(text: str) -> str:
+    """``text`` as the search compares it: case-folded, accents removed (NFKD without combining marks), curly
+    quotes and apostrophes as straight ones (``José’s`` -> ``jose's``)."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", str(text).translate(_QUOTE_MARKS))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
 def sentence_rows(study: "Study", *, score: str = "minilm") -> pd.DataFrame:
     """Every sentence of the study's store with its article's metadata, speakers, actors and terms.
 
@@ -89,13 +102,16 @@ def sentence_rows(study: "Study", *, score: str = "minilm") -> pd.DataFrame:
     pages = page_names(meta.index)
     aid = sents.article_id
     date = meta.date.map(lambda d: None if d is None or pd.isna(d) else str(d)[:10])
+    share = sents.quote_share.fillna(0.0).to_numpy()
+    voice = np.where(share <= 0.0, "editorial", np.where(share >= 1.0, "quote", "mixed"))
+
     def known(column: pd.Series) -> pd.Series:  # missing metadata as None, never NaN
         return pd.Series([v if isinstance(v, str) else None for v in column], index=column.index, dtype=object)
 
     rows = pd.DataFrame({
         "article_id": aid.to_numpy(), "sentence": sents.sentence.to_numpy(), "start": sents.start.to_numpy(),
         "end": sents.end.to_numpy(), "title": known(aid.map(meta.title)), "outlet": known(aid.map(meta.outlet)),
-        "date": known(aid.map(date)), "group": known(aid.map(study.groups)), "voice": sents.voice.to_numpy(),
+        "date": known(aid.map(date)), "group": known(aid.map(study.groups)), "voice": voice,
         "speakers": speakers, "actors": actors.to_numpy(), "terms": terms.to_numpy(),
         "score": sents[score].to_numpy(), "text": sents.text.to_numpy(),
         "page": [f"{pages[a]}#s-{n}" for a, n in zip(aid, sents.sentence)],
@@ -112,16 +128,17 @@ class SentenceIndex:
 
     def __init__(self, rows: pd.DataFrame):
         self.rows = rows
-        self._lower = rows.text.str.lower()
+        self._folded = pd.Series([fold(t) for t in rows.text], dtype=object)
         self._members = {f: self._positions(rows[col]) for f, col in
                          (("speaker", "speakers"), ("actor", "actors"), ("term", "terms"))}
 
     @staticmethod
     def _positions(column: pd.Series) -> dict[str, np.ndarray]:
+        column = column.reset_index(drop=True)  # labels = row positions, whatever the table's own index
         exploded = column[column != ""].str.split(_SEP).explode()
         if not len(exploded):
             return {}
-        values, rows = exploded.to_numpy(), exploded.index.to_numpy()  # index labels are row positions
+        values, rows = exploded.to_numpy(), exploded.index.to_numpy()
         return {v: rows[ix] for v, ix in pd.Series(values).groupby(values).indices.items()}
 
     def options(self, name: str) -> list[str]:
@@ -139,23 +156,30 @@ class SentenceIndex:
         """The rows that match every filter given (None or '' ignores one).
 
         Keyword-only filters: ``speaker``, ``actor``, ``term`` (exact corpus-wide name or term, as in
-        :meth:`options`), ``outlet``, ``group``, ``voice`` (exact value), ``text`` (a case-insensitive
-        substring of the sentence). Errors: ValueError naming the filters for an unknown one.
+        :meth:`options`), ``outlet``, ``group``, ``voice`` (exact value), ``text`` (a substring of the
+        sentence, literal, compared after :func:`fold`: case, accents and curly quotes ignored). Values are
+        stripped; an empty one filters nothing. Errors: ValueError naming the filters for an unknown one;
+        TypeError for a value that is not one string (or number).
         """
         unknown = sorted(set(filters) - set(FILTERS))
         if unknown:
             raise ValueError(f"unknown filter(s) {', '.join(unknown)} (filters: {', '.join(FILTERS)})")
         keep = np.ones(len(self.rows), dtype=bool)
         for name, value in filters.items():
-            if value is None or (isinstance(value, str) and not value.strip()):
+            if value is None:
+                continue
+            if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+                raise TypeError(f"filter {name!r} takes one value (a string), not {type(value).__name__}")
+            value = str(value).strip()
+            if not value:
                 continue
             if name in self._members:
                 mask = np.zeros(len(self.rows), dtype=bool)
                 mask[self._members[name].get(value, np.array([], dtype=int))] = True
             elif name == "text":
-                mask = self._lower.str.contains(value.strip().lower(), regex=False).to_numpy()
+                mask = self._folded.str.contains(fold(value), regex=False).to_numpy(dtype=bool)
             else:
-                mask = (self.rows[name].astype(str) == str(value)).to_numpy()
+                mask = (self.rows[name].astype(str).str.strip() == value).to_numpy()
             keep &= mask
         return self.rows[keep]
 
@@ -203,6 +227,8 @@ def context_html(rows: pd.DataFrame, position: int, bodies: dict[str, str], *, l
     HTML-escaped."""
     import html
 
+    if not 0 <= position < len(rows):
+        raise IndexError(f"row {position} of {len(rows)}")
     r = rows.iloc[position]
     body = bodies[r.article_id]
     table = rows if sentences is None else sentences
@@ -218,20 +244,29 @@ def context_html(rows: pd.DataFrame, position: int, bodies: dict[str, str], *, l
     return (f'<div style="font-family:Georgia,serif;line-height:1.5;max-width:60em">'
             f'<div style="font-weight:bold">{e(str(r.title or r.article_id))}</div>'
             f'<div style="color:#666;font-size:.85em">{meta} · sentence {int(r.sentence)} ({e(str(r.voice))}{who}) · '
-            f'score {r.score:+.2f} · characters {int(r.start)}–{int(r.end)}{anchor}</div>'
+            f'score {"n/a" if pd.isna(r.score) else format(r.score, "+.2f")} · characters {int(r.start)}–{int(r.end)}{anchor}</div>'
             f'<p>{e(before)}<mark style="background:#fff3c4">{e(it)}</mark>{e(after)}</p></div>')
 
 
 def export_selection(selection: pd.DataFrame, out_dir: str | Path, *, filters: dict[str, Any]) -> Path:
-    """Write ``selection`` (:data:`ROW_COLUMNS`) as CSV in ``out_dir``, named by its filters
-    (``selection-speaker=Jane_Doe-text=mine.csv``; ``selection-all.csv`` without any); returns the path.
-    A file of the same name is replaced."""
-    used = [(k, str(v).strip()) for k, v in filters.items() if v is not None and str(v).strip()]
-    label = "-".join(f"{k}={re.sub(r'[^A-Za-z0-9.]+', '_', v).strip('_')[:40]}" for k, v in used) or "all"
+    """Write ``selection`` (:data:`ROW_COLUMNS`) as CSV in ``out_dir``, named by its filters and a short hash
+    of them (``selection-speaker=José_Álvarez-text=mine-1a2b3c4d.csv``; ``selection-all-<hash>.csv`` without
+    any), so two different selections never share a file; beside it ``<same name>.json`` records the filters
+    exactly, the row and article counts. Returns the CSV's path; the same filters replace their file."""
+    import hashlib
+    import json
+
+    used = {k: str(v).strip() for k, v in filters.items() if v is not None and str(v).strip()}
+    safe = {k: re.sub(r"[^\w.]+", "_", v).strip("_")[:40] for k, v in used.items()}
+    label = "-".join(f"{k}={v}" for k, v in safe.items()) or "all"
+    digest = hashlib.sha256(json.dumps(used, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()[:8]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    path = out / f"selection-{label}.csv"
+    path = out / f"selection-{label}-{digest}.csv"
     selection.to_csv(path, index=False)
+    record = {"filters": used, "rows": int(len(selection)), "articles": int(selection.article_id.nunique()),
+              "columns": list(selection.columns)}
+    path.with_suffix(".json").write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
 
 
@@ -249,6 +284,8 @@ def explorer_widget(study: "Study", *, pages_dir: str | Path, score: str = "mini
     tab (:func:`actor_view`). Returns the panel (``.explorer`` holds its :class:`SentenceIndex`, the
     controls are in ``.controls``).
     """
+    from html import escape as html_escape
+
     import ipywidgets as w
 
     index = SentenceIndex(sentence_rows(study, score=score))
@@ -288,8 +325,10 @@ def explorer_widget(study: "Study", *, pages_dir: str | Path, score: str = "mini
 
     def filters() -> dict[str, str]:
         got = {k: (c.value or "").strip() for k, c in controls.items()}
+        state["pending"] = []
         for name, c in pickers.items():  # a picker's half-typed text filters nothing until it names a value
             if got[name] and got[name] not in c.options:
+                state["pending"].append(f"{name} {got[name]!r}")
                 got[name] = ""
         return got
 
@@ -325,7 +364,9 @@ def explorer_widget(study: "Study", *, pages_dir: str | Path, score: str = "mini
         count.value = (f"<b>{len(sel):,}</b> sentence{'s' * (len(sel) != 1)} in <b>{n_art:,}</b> "
                        f"article{'s' * (n_art != 1)} · mean {score} "
                        f"{mean:+.3f}" if len(sel) else "<b>0</b> sentences match") + \
-            (f" · first {max_rows} listed" if len(sel) > max_rows else "")
+            (f" · first {max_rows} listed" if len(sel) > max_rows else "") + \
+            "".join(f' · <span style="color:#b03a2e">{html_escape(p)} matches no name in the list: not applied '
+                    "(choose one of the suggestions)</span>" for p in state["pending"])
         listing.options = [(label, i) for i, label in enumerate(row_labels(sel.head(max_rows)))]
         listing.value = 0 if len(listing.options) else None
         show_detail()

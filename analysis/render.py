@@ -75,6 +75,16 @@ table.index td,table.index th{border-bottom:1px solid #ddd;padding:.3em .6em;tex
 """
 
 
+def scoped_css(css: str, scope: str = "article.framing") -> str:
+    """``css`` with every rule limited to ``scope`` (``body`` becomes the scope itself): the stylesheet of an
+    article shown inside another page (a JupyterLab output), which must not restyle that page."""
+    def rule(m: re.Match) -> str:
+        sels = [scope if s.strip() == "body" else f"{scope} {s.strip()}" for s in m.group(1).split(",")]
+        return f"{','.join(sels)}{{{m.group(2)}}}"
+
+    return re.sub(r"([^{}]+)\{([^{}]*)\}", rule, css)
+
+
 def _e(text: object) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
@@ -170,8 +180,8 @@ def article_html(
     meta = " · ".join(_e(x) for x in (article.id, article.outlet or "outlet unknown", article.date or "date unknown"))
     content = (f'<article class="framing" data-article="{_e(article.id)}"><h1>{_e(article.title or article.id)}</h1>'
                f'<div class="meta">{meta}</div>{legend}{"".join(parts)}</article>')
-    if not standalone:
-        return f"<style>{CSS}</style>{content}"
+    if not standalone:  # inside another page: the stylesheet limited to this article
+        return f"<style>{scoped_css(CSS)}</style>{content}"
     return (f'<!DOCTYPE html><html lang="{_e(article.language)}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{_e(article.title or article.id)}</title><style>{CSS}</style></head><body>{content}</body></html>\n")

@@ -117,10 +117,39 @@ def test_context_links_and_escapes(rows, study, tmp_path):
 def test_export_writes_the_whole_selection(rows, tmp_path):
     sel = explorer.SentenceIndex(rows).select(outlet="The Courier")
     path = explorer.export_selection(sel, tmp_path, filters={"outlet": "The Courier", "speaker": "", "text": None})
-    assert path.name == "selection-outlet=The_Courier.csv"
+    assert re.fullmatch(r"selection-outlet=The_Courier-[0-9a-f]{8}\.csv", path.name)
     back = pd.read_csv(path)
     assert len(back) == len(sel) and back.text.tolist() == sel.text.tolist()
-    assert explorer.export_selection(sel, tmp_path, filters={}).name == "selection-all.csv"
+    record = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    assert record == {"filters": {"outlet": "The Courier"}, "rows": len(sel), "articles": 1, "columns": list(rows.columns)}
+    assert explorer.export_selection(sel, tmp_path, filters={}).name.startswith("selection-all-")
+    # different selections never share a file: accents kept, symbols and long values told apart by the hash
+    names = {explorer.export_selection(sel, tmp_path, filters={"text": t}).name
+             for t in ("José Álvarez", "José_Álvarez", "🚀", "😀", "(", "*", "王", "x" * 40 + "a", "x" * 40 + "b")}
+    assert len(names) == 9 and any("José_Álvarez" in n for n in names)
+
+
+def test_index_positions_do_not_depend_on_the_table_index(rows):
+    some = rows[rows.outlet == "The Courier"]
+    backwards = rows.iloc[::-1]
+    for table in (some, backwards, rows.set_axis(range(1000, 1000 + len(rows)))):
+        got = explorer.SentenceIndex(table).select(speaker="Mike Henry")
+        assert len(got) and (got.speakers.str.split("; ").map(lambda v: "Mike Henry" in v)).all()
+        assert set(got.text) == set(table[table.speakers.str.contains("Mike Henry")].text)
+
+
+def test_search_ignores_case_accents_and_quote_styles():
+    table = pd.DataFrame({"article_id": ["a", "a", "b"], "text": ["José’s plan", "JOSE'S PLAN", "a plan (draft)*"],
+                          "speakers": ["", "", ""], "actors": ["", "", ""], "terms": ["", "", ""],
+                          "outlet": [" X ", "X", None], "group": ["g", "g", "h"], "voice": ["editorial"] * 3})
+    ix = explorer.SentenceIndex(table)
+    assert len(ix.select(text="jose's")) == 2 and len(ix.select(text="josé’s PLAN")) == 2
+    assert len(ix.select(text="(draft)*")) == 1  # literal, not a pattern
+    assert len(ix.select(outlet=" X")) == 2  # values stripped on both sides
+    assert len(ix.select(text=" \n ")) == 3  # blank: no filter
+    with pytest.raises(TypeError, match="'speaker' takes one value"):
+        ix.select(speaker=["Jane Doe"])
+    assert len(ix.select(text=5)) == 0
 
 
 def test_widget_filters_shows_exports_and_fills_the_actor_tab(study, tmp_path):
@@ -134,18 +163,22 @@ def test_widget_filters_shows_exports_and_fills_the_actor_tab(study, tmp_path):
     assert f"<b>{total:,}</b> sentences" in count.value
     c["outlet"].value = "The Courier"
     assert re.search(r"<b>\d+</b> sentences? in <b>1</b> article ", count.value)
-    c["speaker"].value = "Mike"  # half-typed: filters nothing yet
+    c["speaker"].value = "Mike"  # half-typed: filters nothing yet, and says so
     n = len(listing.options)
+    assert "speaker &#x27;Mike&#x27; matches no name in the list: not applied" in count.value
     c["speaker"].value = "Mike Henry"
     assert 1 <= len(listing.options) <= n and all("Mike Henry" in label for label, _ in listing.options)
     html = detail.outputs[0]["data"]["text/html"]
     assert "Prices were weak" in html and 'href="site/' in html and "#s-" in html
     assert "BHP reported a fall in profit." in html  # context from the article, not from the selection
     buttons.children[1].value = True  # the whole annotated article below
-    assert len(detail.outputs) == 2 and 'data-article="mine-2"' in detail.outputs[1]["data"]["text/html"]
+    page = detail.outputs[1]["data"]["text/html"]
+    assert len(detail.outputs) == 2 and 'data-article="mine-2"' in page
+    style = page.split("<style>")[1].split("</style>")[0]  # the page's stylesheet limited to the article
+    assert "body{" not in style and all(r.startswith("article.framing") for r in re.findall(r"[^{}]+(?=\{)", style))
     buttons.children[0].click()
     written = list((tmp_path / "exports").glob("*.csv"))
-    assert [p.name for p in written] == ["selection-speaker=Mike_Henry-outlet=The_Courier.csv"]
+    assert len(written) == 1 and written[0].name.startswith("selection-speaker=Mike_Henry-outlet=The_Courier-")
     assert len(pd.read_csv(written[0])) == int(re.search(r"<b>(\d+)</b>", count.value).group(1))
     c["actor"].value = "Rio Tinto"
     actor_tab = tab.children[1].outputs
@@ -203,3 +236,17 @@ def test_charts_show_offline_in_a_notebook():
     html = (bundle[0] if isinstance(bundle, tuple) else bundle)["text/html"]
     assert "vegaEmbed" in html and not re.search(r"<script[^>]+src=", html) and "cdn.jsdelivr" not in html
     assert alt.renderers.active == "default"  # the offline renderer is used for this output only
+
+
+def test_chart_text_cannot_end_its_script_element(tmp_path):
+    pytest.importorskip("vl_convert")
+    fw = _fw()
+    fw.loc[0, "word"] = "</script><img src=x onerror=alert(1)>"
+    chart = charts.fightin_words_chart(fw, label_a="</script><script>alert('outlet')</script>", label_b="<!--", min_count=1)
+    html = charts.save_chart(chart, "fw", out_dir=tmp_path).read_text(encoding="utf-8")
+    shown = charts.show(chart)._repr_mimebundle_()
+    shown = (shown[0] if isinstance(shown, tuple) else shown)["text/html"]
+    for page in (html, shown):
+        assert "alert" in page and "</script><script>alert" not in page and "</script><img" not in page
+        for made_inert in ("/script><script>alert", "!--"):  # the zero-width space, raw or JSON-escaped
+            assert f"<\u200b{made_inert}" in page or f"<\\u200b{made_inert}" in page, made_inert
