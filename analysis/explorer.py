@@ -271,7 +271,8 @@ def export_selection(selection: pd.DataFrame, out_dir: str | Path, *, filters: d
 
 
 def explorer_widget(study: "Study", *, pages_dir: str | Path, score: str = "minilm",
-                    export_dir: str | Path | None = None, max_rows: int = 300, link_base: str | Path | None = None):
+                    export_dir: str | Path | None = None, max_rows: int = 300, link_base: str | Path | None = None,
+                    max_suggestions: int = 5000):
     """The explorer panel for JupyterLab (ipywidgets).
 
     Searchable pickers (Combobox: type to narrow) for speaker, actor, term and outlet, drop-downs for
@@ -281,7 +282,8 @@ def explorer_widget(study: "Study", *, pages_dir: str | Path, score: str = "mini
     wrote the pages; links are relative to ``link_base``, default the kernel's working folder, which in
     JupyterLab is the notebook's); "export CSV" writes the whole selection (:func:`export_selection`,
     into ``export_dir``, default :func:`analysis.paths.exports_dir`); picking an actor fills the actor
-    tab (:func:`actor_view`). Returns the panel (``.explorer`` holds its :class:`SentenceIndex`, the
+    tab (:func:`actor_view`). Each picker suggests its ``max_suggestions`` most frequent values (a browser's
+    suggestion list slows down beyond a few thousand) and accepts any other value typed in full. Returns the panel (``.explorer`` holds its :class:`SentenceIndex`, the
     controls are in ``.controls``).
     """
     from html import escape as html_escape
@@ -296,7 +298,8 @@ def explorer_widget(study: "Study", *, pages_dir: str | Path, score: str = "mini
     lay = w.Layout(width="24em")
     hints = {"speaker": "type a speaker's name", "actor": "type an actor's name", "term": "type a term",
              "outlet": "type an outlet"}
-    pickers = {name: w.Combobox(options=index.options(name), placeholder=hints[name], description=name,
+    known = {name: set(index.options(name)) for name in hints}
+    pickers = {name: w.Combobox(options=index.options(name)[:max_suggestions], placeholder=hints[name], description=name,
                                 ensure_option=False, continuous_update=False, layout=lay)
                for name in ("speaker", "actor", "term", "outlet")}
     drops = {name: w.Dropdown(options=[("(any)", "")] + [(v, v) for v in index.options(name)], value="",
@@ -327,7 +330,7 @@ def explorer_widget(study: "Study", *, pages_dir: str | Path, score: str = "mini
         got = {k: (c.value or "").strip() for k, c in controls.items()}
         state["pending"] = []
         for name, c in pickers.items():  # a picker's half-typed text filters nothing until it names a value
-            if got[name] and got[name] not in c.options:
+            if got[name] and got[name] not in known[name]:
                 state["pending"].append(f"{name} {got[name]!r}")
                 got[name] = ""
         return got
@@ -374,7 +377,7 @@ def explorer_widget(study: "Study", *, pages_dir: str | Path, score: str = "mini
     def show_actor(*_):
         actor_out.outputs = ()
         name = pickers["actor"].value
-        if name not in pickers["actor"].options:
+        if name not in known["actor"]:
             actor_out.append_display_data(pd.DataFrame({"pick an actor": ["(type a name in the actor picker)"]}))
             return
         view = actor_view(study, name)

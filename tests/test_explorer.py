@@ -183,6 +183,14 @@ def test_widget_filters_shows_exports_and_fills_the_actor_tab(study, tmp_path):
     c["actor"].value = "Rio Tinto"
     actor_tab = tab.children[1].outputs
     assert len(actor_tab) == 2 and "Rio Tinto" in actor_tab[1]["data"]["text/plain"]
+    small = explorer.explorer_widget(study, pages_dir=tmp_path / "site", export_dir=tmp_path / "exports",
+                                     link_base=tmp_path, max_suggestions=2)
+    rare = small.explorer.options("actor")[-1]  # not among the 2 suggested, still accepted typed in full
+    assert len(small.controls["actor"].options) == 2 and rare not in small.controls["actor"].options
+    small.controls["actor"].value = rare
+    listed = small.children[1].children[0].children[1].options
+    assert listed and len(listed) == len(small.explorer.select(actor=rare).head(300))
+    assert "not applied" not in small.children[1].children[0].children[0].value
     c["text"].value = "no sentence has this"
     assert "<b>0</b> sentences match" in count.value and listing.options == () and detail.outputs == ()
 
