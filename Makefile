@@ -47,7 +47,7 @@ figures: $(STAMP)
 	  $(if $(FOCUS),--param "focus_actors=$(FOCUS)") $(if $(PARAMS),--param "$(PARAMS)")
 
 ## Unit tests, evaluations on ../shared/data (skipped with a message when absent), every notebook,
-## the figure drift check and the browser test of the annotated-article pages.
+## the figure drift check and the browser tests (the annotated-article pages; notebooks 05 and 02 in JupyterLab).
 test: $(STAMP) $(DASK) browser
 	$(BIN)/python -m pytest
 
