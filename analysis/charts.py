@@ -6,6 +6,7 @@ page opens offline). The static PNG/SVG versions of the same figures stay in :mo
 """
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pandas as pd
@@ -42,7 +43,7 @@ def fightin_words_chart(fw: pd.DataFrame, *, label_a: str = "a", label_b: str = 
         raise KeyError(f"fightin_words table lacks column(s) {', '.join(missing)}")
     freq = fw.count_a + fw.count_b
     if min_count is None:
-        steps = [1, 2, 3] + [m * 10 ** k for k in range(12) for m in (5, 10, 20)][:-1]
+        steps = itertools.chain((1, 2, 3), (m * 10 ** k for k in itertools.count() for m in (5, 10, 20)))
         min_count = next(m for m in steps if (freq >= m).sum() <= max_words)
     d = fw[freq >= min_count][["word", "count_a", "count_b", "z"]].copy()
     d["word"] = d.word.map(inert)

@@ -92,7 +92,7 @@ def sentence_rows(study: "Study", *, score: str = "minilm") -> pd.DataFrame:
     if score not in sents.columns:
         built = [c for c in ("vader", "minilm", "transformer") if c in sents.columns]
         raise ValueError(f"no {score!r} scores in the store (built: {', '.join(built) or 'none'})")
-    names = dict(zip(study.names.speaker, study.names.corpus_speaker))
+    names = study.speaker_names
     speakers = [_SEP.join(sorted({names.get(s, s) for s in q if isinstance(s, str)}))
                 for q in sents.quoted_speakers]
     key = pd.MultiIndex.from_arrays([sents.article_id, sents.sentence])
@@ -205,9 +205,8 @@ def actor_view(study: "Study", actor: str, *, boot_groups: bool = True) -> dict[
                 .agg(mentions=("actor", "size"), articles=("article_id", "nunique"), negative_share=("negative", "mean"),
                      mean_score=("score", "mean"))
                 .reset_index())
-    names = dict(zip(study.names.speaker, study.names.corpus_speaker))
     port = portrayal(study.actors, study.boot, focus=[actor], groups=study.groups if boot_groups else None,
-                     speaker_names=names)
+                     speaker_names=study.speaker_names)
     return {"mentions": mentions, "portrayal": port[port.mentions > 0].reset_index(drop=True)}
 
 

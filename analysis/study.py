@@ -106,6 +106,11 @@ class Study:
         return corpus_speaker_names(q.groupby("speaker").size().rename("n").reset_index())
 
     @cached_property
+    def speaker_names(self) -> dict[str, str]:
+        """Per-article speaker -> corpus-wide name (:attr:`names` as a mapping)."""
+        return dict(zip(self.names.speaker, self.names.corpus_speaker))
+
+    @cached_property
     def actors(self) -> pd.DataFrame:
         """The actors table with ``actor`` unified across the corpus (:func:`analysis.actors.corpus_actor_names`);
         the per-article name stays in ``article_actor``."""

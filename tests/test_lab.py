@@ -7,18 +7,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pandas as pd
 import pytest
 
 from analysis import paths
 from browser import DevTools, chromium
+from lab import notebook_with, open_and_run, panel, screenshot, start_lab, type_into, wait_for
 
 pytestmark = pytest.mark.slow
 SHOTS = paths.ROOT / "build" / "browser"
@@ -34,160 +30,56 @@ ROWS = [  # a researcher's own three articles (title, content, source, publish_d
 ]
 
 
-# the notebook's panel in Lab's main area (the shell's currentWidget follows focus, which a headless window lacks)
-NOTEBOOK = "[...window.jupyterapp.shell.widgets('main')].find(w => w.sessionContext && w.content && w.content.widgets)"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start_lab(root, env, port: int, token: str) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-           f"--ServerApp.port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-           "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=", "--ServerApp.port_retries=0",
-           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-    if os.getuid() == 0:
-        cmd.append("--allow-root")
-    with open(root / "lab.log", "w") as log:
-        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=log)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"JupyterLab exited: {(root / 'lab.log').read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=5):
-                return proc
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    pytest.fail("JupyterLab did not answer on 127.0.0.1 within 90 s")
-
-
 def test_explorer_in_jupyterlab(tmp_path):
-    import asyncio
-
     exe = chromium()
     root = tmp_path / "lab"
     root.mkdir()
     src = root / "mine.csv"
     pd.DataFrame(ROWS, columns=["title", "content", "source", "publish_date"]).to_csv(src, index=False)
-    nb = json.loads((paths.NOTEBOOKS / "05-explore.ipynb").read_text(encoding="utf-8"))
-    params = next(c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
-    params["source"] = [re.sub(r"^corpus_path: str = None", f"corpus_path: str = {str(src)!r}", line)
-                        for line in params["source"]]
-    assert any(str(src) in line for line in params["source"])
-    (root / "05-explore.ipynb").write_text(json.dumps(nb, indent=1), encoding="utf-8")
-    nb2 = json.loads((paths.NOTEBOOKS / "02-voices.ipynb").read_text(encoding="utf-8"))  # figures inline
-    params = next(c for c in nb2["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
-    params["source"] = [re.sub(r"^corpus_path: str = None", f"corpus_path: str = {str(src)!r}", line)
-                        for line in params["source"]]
-    (root / "02-voices.ipynb").write_text(json.dumps(nb2, indent=1), encoding="utf-8")
-    settings = tmp_path / "lab-settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)  # no "get notified about Jupyter news?" toast over the screenshot
-    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}', encoding="utf-8")
-    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "lab-settings"), "PYTHONPATH": str(paths.ROOT), "FRAMING_INTERIM": str(tmp_path / "interim"),
+    notebook_with(paths.NOTEBOOKS / "05-explore.ipynb", root / "05-explore.ipynb", corpus_path=str(src))
+    notebook_with(paths.NOTEBOOKS / "02-voices.ipynb", root / "02-voices.ipynb", corpus_path=str(src))  # figures
+    env = {**os.environ, "PYTHONPATH": str(paths.ROOT), "FRAMING_INTERIM": str(tmp_path / "interim"),
            "FRAMING_FIGURES": str(tmp_path / "figures"), "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config"),
            "JUPYTER_RUNTIME_DIR": str(tmp_path / "jupyter-runtime")}
-    port, token = _free_port(), secrets.token_hex(16)
     times: dict[str, float] = {}
     t0 = time.monotonic()
-    lab = _start_lab(root, env, port, token)
+    lab = start_lab(root, env)
     times["lab_started_s"] = time.monotonic() - t0
-
-    async def wait_for(js, expr: str, seconds: float, what: str):
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            got = await js(expr)
-            if got:
-                return got
-            await asyncio.sleep(0.5)
-        raise AssertionError(f"{what}: not seen within {seconds:.0f} s")
+    explorer = "document.querySelector('.framing-explorer')"
+    count = f"{explorer}.querySelector('.widget-html-content').innerText"
+    rows = (f"[...{explorer}.querySelectorAll('.framing-rows option')]"
+            ".map(o => o.textContent.replace(/\\u00a0/g, ' '))")
 
     async def steps(call, js):
-        await call("Page.enable")
-        await call("Page.navigate", url=f"http://127.0.0.1:{port}/lab/tree/05-explore.ipynb?token={token}")
-        await wait_for(js, "!!(window.jupyterapp && document.querySelector('.jp-Notebook .jp-Cell'))", 120,
-                       "the notebook open in JupyterLab")
-        kernel = (f"(() => {{ const w = {NOTEBOOK}; const k = w && w.sessionContext.session && "
-                  "w.sessionContext.session.kernel; return k && k.connectionStatus === 'connected' && k.status; })()")
-        await wait_for(js, f"{kernel} === 'idle'", 120, "the kernel ready")
-        t = time.monotonic()
-        await js(f"(() => {{ const w = {NOTEBOOK}; window.jupyterapp.shell.activateById(w.id); "
-                 "return window.jupyterapp.commands.execute('notebook:run-all-cells'); })()")
-        await wait_for(js, f"{kernel} === 'busy'", 60, "the notebook running")
-        explorer = "document.querySelector('.framing-explorer')"
+        times["run_all_s"] = await open_and_run(call, js, lab, "05-explore.ipynb", navigate=True)
         await wait_for(js, f"!!{explorer} && !!document.querySelector('.jp-OutputArea .vega-embed svg, "
-                           ".jp-OutputArea .vega-embed canvas')", 420, "the explorer and the Fightin' Words chart")
-        await wait_for(js, f"{kernel} === 'idle' && {NOTEBOOK}.content.widgets.every(c => c.model.type !== 'code' "
-                           "|| c.model.executionCount)", 120, "the notebook finished")
-        times["run_all_s"] = time.monotonic() - t
+                           ".jp-OutputArea .vega-embed canvas')", 30, "the explorer and the Fightin' Words chart")
         errors = await js("[...document.querySelectorAll('.jp-OutputArea-output[data-mime-type="
                           "\"application/vnd.jupyter.stderr\"]')].map(e => e.innerText).filter(t => /Error|Traceback/"
                           ".test(t)).join('\\n')")
         assert not errors, errors
-        count = f"{explorer}.querySelector('.widget-html-content').innerText"
+
+        async def filter_by(description: str, text: str, previous: str, timing: str):
+            """Type into one control; the panel's new count line and listed rows once the count changes."""
+            t = time.monotonic()
+            await type_into(call, js, explorer, description, text)
+            now = await wait_for(js, f"(() => {{ const t = {count}; return t !== {json.dumps(previous)} && t; }})()",
+                                 60, f"the {description} filtering")
+            times[timing] = time.monotonic() - t
+            return now, await js(rows)
+
         before = await js(count)
-
-        async def type_into(description: str, text: str):
-            box = json.loads(await js(
-                f"(() => {{ const l = [...{explorer}.querySelectorAll('.widget-inline-hbox')].find(b => "
-                f"b.querySelector('label') && b.querySelector('label').innerText.trim() === '{description}'); "
-                "const i = l.querySelector('input'); i.scrollIntoView({block: 'center'}); i.focus(); "
-                "const r = i.getBoundingClientRect(); return JSON.stringify([r.x + 10, r.y + r.height / 2]); })()"))
-            await call("Input.dispatchMouseEvent", type="mousePressed", x=box[0], y=box[1], button="left", clickCount=1)
-            await call("Input.dispatchMouseEvent", type="mouseReleased", x=box[0], y=box[1], button="left", clickCount=1)
-            await call("Input.insertText", text=text)
-            await call("Input.dispatchKeyEvent", type="keyDown", key="Enter", code="Enter", windowsVirtualKeyCode=13,
-                       text="\r")
-            await call("Input.dispatchKeyEvent", type="keyUp", key="Enter", code="Enter", windowsVirtualKeyCode=13)
-            await js("document.activeElement && document.activeElement.blur()")  # a text box sends its value on change
-
-        t = time.monotonic()
-        await type_into("speaker", "Mike Henry")
-        picked = await wait_for(js, f"(() => {{ const t = {count}; return t !== {json.dumps(before)} && t; }})()", 60,
-                                "the speaker picker filtering")
-        times["picker_s"] = time.monotonic() - t
-        listed = await js(f"[...{explorer}.querySelectorAll('.framing-rows option')].map(o => o.textContent.replace(/\\u00a0/g, ' '))")
-        t = time.monotonic()
-        await type_into("search", "weak")
-        searched = await wait_for(js, f"(() => {{ const t = {count}; return t !== {json.dumps(picked)} && t; }})()", 60,
-                                  "the search filtering")
-        times["search_s"] = time.monotonic() - t
-        shown = await js(f"[...{explorer}.querySelectorAll('.framing-rows option')].map(o => o.textContent.replace(/\\u00a0/g, ' '))")
+        picked, listed = await filter_by("speaker", "Mike Henry", before, "picker_s")
+        searched, shown = await filter_by("search", "weak", picked, "search_s")
         detail = await wait_for(js, f"(() => {{ const m = {explorer}.querySelector('mark'); return m && "
                                     "m.closest('div').parentElement.innerHTML; })()", 30, "the chosen sentence in context")
-        await js(f"{explorer}.scrollIntoView({{block: 'start'}})")
-        await asyncio.sleep(0.5)
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        shot = await call("Page.captureScreenshot", format="png")
-        import base64
-
-        (SHOTS / "lab-explorer.png").write_bytes(base64.b64decode(shot["data"]))
-        await js("document.querySelector('.jp-OutputArea .vega-embed').scrollIntoView({block: 'start'})")
-        await asyncio.sleep(0.5)
-        shot = await call("Page.captureScreenshot", format="png")
-        (SHOTS / "lab-fightin-words.png").write_bytes(base64.b64decode(shot["data"]))
+        await screenshot(call, js, explorer, SHOTS / "lab-explorer.png")
+        await screenshot(call, js, "document.querySelector('.jp-OutputArea .vega-embed')", SHOTS / "lab-fightin-words.png")
         # a notebook of figures: each shown in its cell (PNG), as a researcher sees them in Lab
-        t = time.monotonic()
-        await js("window.jupyterapp.commands.execute('docmanager:open', {path: '02-voices.ipynb'})")
-        other = "[...window.jupyterapp.shell.widgets('main')].find(w => w.context && w.context.path === '02-voices.ipynb')"
-        k2 = (f"(() => {{ const w = {other}; const k = w && w.sessionContext.session && w.sessionContext.session.kernel; "
-              "return k && k.connectionStatus === 'connected' && k.status; })()")
-        await wait_for(js, f"{k2} === 'idle'", 120, "the second notebook's kernel ready")
-        await js(f"(() => {{ const w = {other}; window.jupyterapp.shell.activateById(w.id); "
-                 "return window.jupyterapp.commands.execute('notebook:run-all-cells'); })()")
-        await wait_for(js, f"{k2} === 'busy'", 60, "the second notebook running")
-        await wait_for(js, f"{k2} === 'idle' && {other}.content.widgets.every(c => c.model.type !== 'code' "
-                           "|| c.model.executionCount)", 300, "the second notebook finished")
-        times["figures_notebook_s"] = time.monotonic() - t
+        times["figures_notebook_s"] = await open_and_run(call, js, lab, "02-voices.ipynb", navigate=False, seconds=300)
+        other = panel("02-voices.ipynb")
         images = await js(f"[...{other}.node.querySelectorAll('.jp-OutputArea-output img')].map(i => i.naturalWidth)")
-        await js(f"{other}.node.querySelector('.jp-OutputArea-output img').scrollIntoView({{block: 'start'}})")
-        await asyncio.sleep(0.5)
-        shot = await call("Page.captureScreenshot", format="png")
-        (SHOTS / "lab-figures.png").write_bytes(base64.b64decode(shot["data"]))
+        await screenshot(call, js, f"{other}.node.querySelector('.jp-OutputArea-output img')", SHOTS / "lab-figures.png")
         return before, picked, listed, searched, shown, detail, images
 
     dt = DevTools(exe, tmp_path, window="1400,1000")
@@ -195,11 +87,7 @@ def test_explorer_in_jupyterlab(tmp_path):
         before, picked, listed, searched, shown, detail, images = dt.run(steps)
     finally:
         dt.close()
-        lab.terminate()
-        try:
-            lab.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            lab.kill()
+        lab.stop()
     times["total_s"] = time.monotonic() - t0
     (SHOTS / "lab-explorer.json").write_text(json.dumps({k: round(v, 1) for k, v in times.items()}, indent=1) + "\n")
     n = lambda text: int(re.search(r"([\d,]+) sentences?", text).group(1).replace(",", ""))  # noqa: E731
