@@ -20,7 +20,10 @@ the coders with each other.
 Items table (what :func:`read_sheet` and :func:`tool_items` return), one row per item:
 ``article_id`` (str), ``kind`` (one of :data:`KINDS`), ``start``/``end`` (int, character
 offsets into the article body, end exclusive), ``text`` (str), ``speaker`` (str or None),
-``row`` (int, the sheet's row number: header = 1; tool items: None).
+``row`` (int, the sheet's row number: header = 1; tool items: None); from a sheet also
+``cue_start``/``cue_end`` and ``source_start``/``source_end`` (Int64, NA when the row gives no
+``cue`` / ``source``): the token-level cue and source spans of the PARC scheme (Pareti 2016),
+each the occurrence of the coded words nearest the item.
 
 Matching (:func:`match`): a tool item and a human item of the same article match when their
 spans overlap by at least half of the shorter one; pairs are taken greedily by overlap, each
@@ -50,7 +53,12 @@ KINDS: tuple[str, ...] = ("direct", "partial", "indirect", "title", "label", "lo
 SPEECH_KINDS: tuple[str, ...] = ("direct", "partial", "indirect")
 #: Kinds a sheet asks for unless told otherwise (quotations and quoted labels, no loaded terms).
 DEFAULT_KINDS: tuple[str, ...] = ("direct", "partial", "indirect", "title", "label")
-ITEM_COLUMNS: list[str] = ["article_id", "kind", "text", "occurrence", "speaker", "note"]
+ITEM_COLUMNS: list[str] = ["article_id", "kind", "text", "occurrence", "speaker", "cue", "source", "note"]
+#: Columns a coded sheet must have (``occurrence``, ``speaker``, ``cue``, ``source``, ``note`` may be absent:
+#: sheets coded before the cue and source columns existed read as they are).
+REQUIRED_COLUMNS: tuple[str, ...] = ("article_id", "kind", "text")
+#: How far (characters) a cue or source may sit from its item; farther is a coding error.
+SPAN_REACH: int = 600
 TOOL_COLUMNS: list[str] = ["tool_kind", "tool_speaker", "tool_speaker_mention"]
 #: The kind of a row that says "this article was coded and has nothing to code": it puts the
 #: article in the scored sample (so the tool's items there count as extra) and is not an item.
@@ -122,6 +130,52 @@ def sample_articles(article_ids: Sequence[str], n: int, *, seed: int = 0) -> lis
         raise ValueError(f"cannot sample {n} of {len(ids)} articles")
     chosen = set(random.Random(seed).sample(ids, n))
     return [i for i in ids if i in chosen]
+
+
+def draw_round(article_ids: Sequence[str], *, exclude: Iterable[str] = (), n: int, seed: int,
+               splits: Sequence[tuple[str, float]] = (("train", 0.6), ("dev", 0.2), ("test", 0.2)),
+               double_share: float = 0.2, batches: int = 1, sizes: dict[str, int] | None = None) -> pd.DataFrame:
+    """A new round of gold: a seeded sample of ``n`` articles not in ``exclude``, each given its split
+    **before anything is coded or fitted** (by article), a share double-coded and a coding batch.
+
+    Returns one row per article, in corpus order: ``article_id``, ``split`` (the names of ``splits``,
+    in the given shares, rounded; the remainder goes to the first), ``double_coded`` (bool: the first
+    ``round(double_share * n)`` articles of a seeded shuffle, spread over the splits), ``batch`` (1..``batches``:
+    dealt in corpus order, or, with ``sizes`` ({article_id: words}), largest first to the batch with the fewest
+    words so far, so coders get equal work). Raises ValueError when fewer than ``n`` articles are left.
+    """
+    excluded = set(exclude)
+    pool = [a for a in article_ids if a not in excluded]
+    if n > len(pool):
+        raise ValueError(f"{n} articles asked for, {len(pool)} not yet coded")
+    chosen = sample_articles(pool, n, seed=seed)
+    order = list(chosen)
+    random.Random(f"{seed}:split").shuffle(order)
+    counts = [round(share * n) for _, share in splits]
+    counts[0] += n - sum(counts)
+    split_of, k = {}, 0
+    for (name, _), c in zip(splits, counts):
+        for a in order[k:k + c]:
+            split_of[a] = name
+        k += c
+    # double-coded: the same share of every split
+    double = set()
+    for name, _ in splits:
+        members = [a for a in order if split_of[a] == name]
+        double.update(members[:round(double_share * len(members))])
+    rank = {a: i for i, a in enumerate(article_ids)}
+    rows = sorted(chosen, key=rank.__getitem__)
+    if sizes is None:
+        batch_of = {a: 1 + i % batches for i, a in enumerate(rows)}
+    else:
+        load = [0] * batches
+        batch_of = {}
+        for a in sorted(rows, key=lambda a: (-sizes[a], rank[a])):
+            b = min(range(batches), key=lambda j: (load[j], j))
+            batch_of[a] = b + 1
+            load[b] += sizes[a]
+    return pd.DataFrame({"article_id": rows, "split": [split_of[a] for a in rows],
+                         "double_coded": [a in double for a in rows], "batch": [batch_of[a] for a in rows]})
 
 
 def tool_items(quotes: pd.DataFrame, terms: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -281,7 +335,7 @@ def read_sheet(path: str | Path, bodies: dict[str, str], *, kinds: Sequence[str]
             frame = pd.read_csv(path, dtype=object, keep_default_na=False)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
             raise SheetError(path, None, f"not a readable CSV ({exc})") from exc
-    missing = [c for c in ("article_id", "kind", "text") if c not in frame.columns]
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise SheetError(path, 1, f"missing column(s) {', '.join(missing)}")
     rows = []
@@ -294,11 +348,13 @@ def read_sheet(path: str | Path, bodies: dict[str, str], *, kinds: Sequence[str]
         occ = cell("occurrence").strip()
         if not aid and not kind and not text.strip():
             continue
+        cue, source = cell("cue").strip(), cell("source").strip()
         if aid not in bodies:
             problems.append((row, f"unknown article_id {aid!r}"))
             continue
         if kind == NOTHING:  # the coder read the article and found nothing to code
-            rows.append({"article_id": aid, "kind": NOTHING, "start": 0, "end": 0, "text": "", "speaker": None, "row": row})
+            rows.append({"article_id": aid, "kind": NOTHING, "start": 0, "end": 0, "text": "", "speaker": None, "row": row,
+                         "cue_start": None, "cue_end": None, "source_start": None, "source_end": None})
             continue
         if kind not in kinds:
             problems.append((row, f"unknown kind {kind!r} (kinds: {', '.join(kinds)}, or {NOTHING})"))
@@ -306,6 +362,8 @@ def read_sheet(path: str | Path, bodies: dict[str, str], *, kinds: Sequence[str]
             problems.append((row, "empty text"))
         elif speaker and kind not in SPEECH_KINDS:
             problems.append((row, f"a {kind} has no speaker (got {speaker!r})"))
+        elif (cue or source) and kind not in SPEECH_KINDS:
+            problems.append((row, f"a {kind} has no cue or source (got {cue or source!r})"))
         elif occ and not (occ.isdigit() and int(occ) >= 1):
             problems.append((row, f"occurrence must be 1, 2, … (got {occ!r})"))
         else:
@@ -313,15 +371,31 @@ def read_sheet(path: str | Path, bodies: dict[str, str], *, kinds: Sequence[str]
             if span is None:
                 problems.append((row, f"text not found in article {aid}" + (f" (occurrence {occ})" if occ else "") + f": {text[:60]!r}"))
             else:
-                rows.append({"article_id": aid, "kind": kind, "start": span[0], "end": span[1],
-                             "text": bodies[aid][span[0]:span[1]], "speaker": speaker, "row": row})
+                item = {"article_id": aid, "kind": kind, "start": span[0], "end": span[1],
+                        "text": bodies[aid][span[0]:span[1]], "speaker": speaker, "row": row}
+                for name, words in (("cue", cue), ("source", source)):
+                    near = nearest(bodies[aid], words, span) if words else None
+                    if words and near is None:
+                        problems.append((row, f"{name} {words!r} not found within {SPAN_REACH} characters of the item"))
+                    item[f"{name}_start"], item[f"{name}_end"] = near if near else (None, None)
+                rows.append(item)
     if problems:
         more = "".join(f"; row {r}: {m}" for r, m in problems[1:])
         raise SheetError(path, problems[0][0], problems[0][1] + more)
-    return pd.DataFrame(rows, columns=["article_id", "kind", "start", "end", "text", "speaker", "row"])
+    out = pd.DataFrame(rows, columns=["article_id", "kind", "start", "end", "text", "speaker", "row",
+                                      "cue_start", "cue_end", "source_start", "source_end"])
+    for c in ("cue_start", "cue_end", "source_start", "source_end"):
+        out[c] = pd.array(out[c].tolist(), dtype="Int64")
+    return out
 
 
 _MARK_CLASS = {"'": "['‘’]", "‘": "['‘’]", "’": "['‘’]", '"': '["“”]', "“": '["“”]', "”": '["“”]'}
+
+
+def _tolerant(text: str) -> str:
+    """A pattern for ``text`` that any whitespace run and straight or curly marks satisfy."""
+    parts = [r"\s+" if ch.isspace() else _MARK_CLASS.get(ch, re.escape(ch)) for ch in text]
+    return re.sub(r"(\\s\+)+", r"\\s+", "".join(parts))
 
 
 def locate(body: str, text: str, occurrence: int = 1) -> tuple[int, int] | None:
@@ -339,15 +413,34 @@ def locate(body: str, text: str, occurrence: int = 1) -> tuple[int, int] | None:
             break
     if i >= 0:
         return i, i + len(text)
-    parts = []
-    for ch in text:
-        parts.append(r"\s+" if ch.isspace() else _MARK_CLASS.get(ch, re.escape(ch)))
-    pattern = re.sub(r"(\\s\+)+", r"\\s+", "".join(parts))
-    matches = list(re.finditer(pattern, body))
+    matches = list(re.finditer(_tolerant(text), body))
     if len(matches) >= occurrence:
         m = matches[occurrence - 1]
         return m.start(), m.end()
     return None
+
+
+def nearest(body: str, words: str, span: tuple[int, int], *, reach: int = SPAN_REACH) -> tuple[int, int] | None:
+    """Offsets of the occurrence of ``words`` in ``body`` (found as :func:`locate` finds them: exact, else
+    tolerant of whitespace runs and marks) that lies nearest the item ``span`` = (start, end) without overlapping
+    it; the distance is the characters between the two spans, ties go to the earlier occurrence. None when no
+    occurrence lies within ``reach`` characters. Only whole words match ("he" is not found in "the"). One pass
+    over the body."""
+    blind, text = _blind(body), _blind(words).strip()
+    if not text:
+        return None
+    lo = r"(?<!\w)" if text[0].isalnum() else ""
+    hi = r"(?!\w)" if text[-1].isalnum() else ""
+    hits = [(m.start(), m.end()) for m in re.finditer(lo + re.escape(text) + hi, blind)]
+    if not hits:
+        hits = [(m.start(), m.end()) for m in re.finditer(lo + _tolerant(text) + hi, blind)]
+    best = None
+    for a, b in hits:
+        if b <= span[0] or a >= span[1]:
+            gap = span[0] - b if b <= span[0] else a - span[1]
+            if gap <= reach and (best is None or gap < best[0]):
+                best = (gap, (a, b))
+    return best[1] if best else None
 
 
 # ----------------------------------------------------------------------------- compare

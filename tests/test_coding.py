@@ -200,3 +200,55 @@ def test_an_article_coded_as_empty_counts_against_the_tool(tmp_path):
                   {"article_id": "B", "kind": "none", "text": ""}]).to_csv(p, index=False)
     both = coding.compare(tool, coding.read_sheet(p, bodies)).set_index("kind")
     assert both.loc["direct", "precision"] == 0.5 and both.loc["direct", "recall"] == 1.0
+
+
+def test_cue_and_source_are_read_as_spans_nearest_the_item(tmp_path):
+    body = "The minister spoke first. “No ward will close,” the minister told staff. Then he said the rest would wait."
+    p = tmp_path / "coded.csv"
+    pd.DataFrame([
+        {"article_id": "A", "kind": "direct", "text": "No ward will close,", "speaker": "Lena Vossberg", "cue": "told",
+         "source": "the minister"},
+        {"article_id": "A", "kind": "indirect", "text": "the rest would wait", "speaker": "Lena Vossberg", "cue": "said",
+         "source": "he"},
+        {"article_id": "A", "kind": "label", "text": "ward"},
+    ]).to_csv(p, index=False)
+    items = coding.read_sheet(p, {"A": body})
+    d, i = items.iloc[0], items.iloc[1]
+    assert body[d.cue_start:d.cue_end] == "told" and body[d.source_start:d.source_end] == "the minister"
+    assert d.source_start == body.index("the minister told")  # the nearer of two mentions
+    assert body[i.source_start:i.source_end] == "he" and i.source_start == body.index(" he said") + 1  # not "the"
+    assert items.cue_start.isna().iloc[2] and str(items.cue_start.dtype) == "Int64"
+
+
+@pytest.mark.parametrize("row, message", [
+    ({"kind": "direct", "text": "No ward will close,", "cue": "shouted"}, "cue 'shouted' not found"),
+    ({"kind": "direct", "text": "No ward will close,", "source": "the mayor"}, "source 'the mayor' not found"),
+    ({"kind": "label", "text": "ward", "cue": "told"}, "a label has no cue or source"),
+])
+def test_bad_cue_or_source_names_the_row(tmp_path, row, message):
+    p = tmp_path / "coded.csv"
+    pd.DataFrame([{"article_id": "A", **row}]).to_csv(p, index=False)
+    with pytest.raises(coding.SheetError, match=f"row 2: {message}"):
+        coding.read_sheet(p, {"A": "“No ward will close,” the minister told staff. A ward."})
+
+
+def test_sheets_without_cue_columns_still_read(tmp_path):
+    p = tmp_path / "old.csv"
+    pd.DataFrame([{"article_id": "A", "kind": "direct", "text": "Hello,", "speaker": "Ana"}]).to_csv(p, index=False)
+    items = coding.read_sheet(p, {"A": "“Hello,” said Ana."})
+    assert items.cue_start.isna().all() and items.source_end.isna().all() and items.iloc[0].start == 1
+
+
+def test_draw_round_splits_by_article_before_coding():
+    ids = [f"a{i:03d}" for i in range(100)]
+    sizes = {a: (i * 37) % 500 + 10 for i, a in enumerate(ids)}
+    r = coding.draw_round(ids, exclude=ids[:10], n=50, seed=3, batches=4, sizes=sizes)
+    again = coding.draw_round(ids, exclude=ids[:10], n=50, seed=3, batches=4, sizes=sizes)
+    assert r.equals(again) and not r.equals(coding.draw_round(ids, exclude=ids[:10], n=50, seed=4, batches=4, sizes=sizes))
+    assert not set(r.article_id) & set(ids[:10]) and r.article_id.is_unique and list(r.article_id) == sorted(r.article_id)
+    assert r.split.value_counts().to_dict() == {"train": 30, "dev": 10, "test": 10}
+    assert r.groupby("split").double_coded.sum().to_dict() == {"dev": 2, "test": 2, "train": 6}
+    load = r.assign(w=r.article_id.map(sizes)).groupby("batch").w.sum()
+    assert set(load.index) == {1, 2, 3, 4} and load.max() - load.min() <= max(sizes.values())
+    with pytest.raises(ValueError, match="50 articles asked for, 40 not yet coded"):
+        coding.draw_round(ids, exclude=ids[:60], n=50, seed=3)
