@@ -42,6 +42,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import paths as _paths
 from .corpus import MAX_CHARS, Article, CorpusError, check_body, decode_bytes
 from .importers import SOURCE_PRESETS, jsonl_rows
 
@@ -439,8 +440,17 @@ def cmd_train_models(args: argparse.Namespace) -> None:
     overrides = {k: v for k, v in (("seed", args.seed), ("epochs", args.epochs), ("lr", args.lr), ("layers", args.layers))
                  if v is not None}
     rec = train_joint(args.sentiment_data, args.loaded_data, out_dir=args.out, config=JointConfig(**overrides),
-                      log=lambda m: print(m, file=sys.stderr))
-    print(json.dumps(rec["test_metrics"]))
+                      targets_dir=getattr(args, "targets_data", None), log=lambda m: print(m, file=sys.stderr))
+    print(json.dumps({**rec["test_metrics"], **({"targets": rec["target_metrics"]} if "target_metrics" in rec else {})}))
+
+
+def cmd_train_attribution(args: argparse.Namespace) -> None:
+    from .attribution import AttributionConfig, train_from_gold
+
+    overrides = {k: v for k, v in (("seed", args.seed), ("epochs", args.epochs), ("layers", args.layers)) if v is not None}
+    rec = train_from_gold(args.gold, out_dir=args.out, config=AttributionConfig(**overrides),
+                          log=lambda m: print(m, file=sys.stderr))
+    print(json.dumps({"dev": rec["dev_metrics"], "combinations": rec["combinations"]}))
 
 
 def cmd_validate_sentiment(args: argparse.Namespace) -> None:
@@ -595,7 +605,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int)
     p.add_argument("--lr", type=float)
     p.add_argument("--layers", type=int, help="transformer layers of MiniLM to keep (default: JointConfig)")
+    p.add_argument("--targets-data", help="NewsMTSC folder: also train a target-sentiment head on the same shared pass "
+                                          "(issue 19's design comparison; the shipped target model is train-targets')")
     p.set_defaults(func=cmd_train_models)
+    p = sub.add_parser("train-attribution", help="train the attribution tagger (source / cue / content) on the coded "
+                                                  "Wikinews gold and compare it with the rules on dev, reproducibly")
+    p.add_argument("--gold", default=str(_paths.GOLD / "wikinews" / "round2"), help="the coded round (split.csv, coder-*.csv)")
+    p.add_argument("--out", help="output folder (default: models/minilm-attribution)")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--layers", type=int, help="transformer layers of MiniLM to keep (default: AttributionConfig)")
+    p.set_defaults(func=cmd_train_attribution)
     for alias, task in (("train-sentiment", "sentiment"), ("train-loaded", "loaded")):
         p = sub.add_parser(alias, help=f"train-models with --data as the {task} data (both heads share one model)")
         p.add_argument("--data", dest=f"{task}_data", required=True, help=f"folder with the {task} training data")

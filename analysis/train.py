@@ -74,6 +74,71 @@ class JointConfig(AdapterSettings):
     token_weight: float = 1.0
     layers: int = 6
     domain: str = "nytEditorialSnippets"
+    #: with ``targets_dir``: the target-sentiment loss's weight, its batch (sentences, all their targets),
+    #: its label smoothing and the NewsMTSC split (as ``train-targets`` splits it: by sentence, tenths)
+    target_weight: float = 1.0
+    target_batch: int = 16
+    target_smoothing: float = 0.1
+    target_test_tenths: int = 1
+    target_dev_tenths: int = 1
+
+
+def _span_masks(offsets, spans) -> list[list[int]]:
+    """One 0/1 mask over a sentence's pieces per (start, end) character span; a span the window cut off
+    pools the last real piece (the one before [SEP])."""
+    masks = []
+    last = max((j for j, (a, b) in enumerate(offsets) if b > a), default=0)
+    for s, e in spans:
+        m = [int(a < e and b > s and b > a) for a, b in offsets]
+        if not any(m):
+            m[last] = 1
+        masks.append(m)
+    return masks
+
+
+def _target_logits(head, hidden, attention_mask, rows: list[int], masks: list[list[int]]):
+    """TD pooling (Gao et al. 2019) on a shared pass: per target, [mean over its sentence's pieces ; mean over
+    its own pieces] → ``head`` (Linear(2·hidden, 3)). ``rows``: each target's sentence in the batch."""
+    import torch
+
+    sent = mean_pool(hidden, attention_mask)[rows]
+    width = hidden.shape[1]
+    tm = torch.tensor([m + [0] * (width - len(m)) for m in masks], dtype=hidden.dtype)
+    tgt = mean_pool(hidden[rows], tm)
+    return head(torch.cat([sent, tgt], -1))
+
+
+def _target_sentences(df) -> list[tuple[str, list[tuple[int, int]], list[int]]]:
+    """NewsMTSC targets grouped by sentence: (text, spans, labels), in first-seen order."""
+    out = []
+    for text, g in df.groupby("text", sort=False):
+        out.append((text, list(zip(g.start.astype(int), g.end.astype(int))), g.label.astype(int).tolist()))
+    return out
+
+
+def _joint_target_predict(tok, encoder, head, df, *, max_length: int, batch_size: int = 32) -> np.ndarray:
+    """Target probabilities (rows of ``df``, 3 classes) from one shared pass per sentence (fp32 PyTorch)."""
+    import torch
+
+    encoder.eval()
+    probs = np.zeros((len(df), 3), dtype=np.float32)
+    df = df.reset_index(drop=True)
+    groups = list(df.groupby("text", sort=False).groups.items())
+    with torch.inference_mode():
+        for i in range(0, len(groups), batch_size):
+            batch = groups[i:i + batch_size]
+            enc = tok([t for t, _ in batch], padding=True, truncation=True, max_length=max_length, return_tensors="pt",
+                      return_offsets_mapping=True)
+            offsets = enc.pop("offset_mapping").tolist()
+            hidden = encoder(**enc).last_hidden_state
+            rows, masks, where = [], [], []
+            for b, (_, idx) in enumerate(batch):
+                idx = list(idx)
+                masks += _span_masks(offsets[b], [(int(df.start[r]), int(df.end[r])) for r in idx])
+                rows += [b] * len(idx)
+                where += idx
+            probs[where] = torch.softmax(_target_logits(head, hidden, enc["attention_mask"], rows, masks), -1).numpy()
+    return probs
 
 
 def _joint_predict(tok, encoder, heads, texts: list[str], *, max_length: int, batch_size: int = 64):
@@ -100,7 +165,7 @@ def _joint_predict(tok, encoder, heads, texts: list[str], *, max_length: int, ba
 
 
 def train_joint(vader_dir: str | Path, babe_dir: str | Path, *, out_dir: str | Path | None = None,
-                config: JointConfig | None = None, log=print) -> dict:
+                config: JointConfig | None = None, targets_dir: str | Path | None = None, log=print) -> dict:
     """Train the joint model: sentence sentiment (VADER NYT editorials) + loaded words (BABE SG2).
 
     Each step runs one batch of NYT sentences (MSE on the human mean / 4) and one batch
@@ -110,6 +175,14 @@ def train_joint(vader_dir: str | Path, babe_dir: str | Path, *, out_dir: str | P
     best dev r + dev F1 is kept; the loaded threshold is chosen on BABE dev, the
     3-class neutral band on the NYT training split. Test metrics are reported, never
     used for a choice.
+
+    With ``targets_dir`` (NewsMTSC, issue 19's one fully shared pass) each step also runs
+    ``target_batch`` NewsMTSC training sentences through the same encoder, unmarked, and a
+    third head scores each of their targets from TD pooling ([sentence mean ; target mean],
+    Gao et al. 2019; cross-entropy with ``target_smoothing``; loss weight ``target_weight``).
+    NewsMTSC is split as ``train-targets`` splits it (by sentence); the epoch kept is the one
+    with the best dev r + dev F1 + dev target macro-F1, and the record gains the target
+    head's dev and test metrics.
     """
     import torch
     from peft import LoraConfig, get_peft_model
@@ -131,11 +204,21 @@ def train_joint(vader_dir: str | Path, babe_dir: str | Path, *, out_dir: str | P
     w_train, w_dev, w_test = (babe[babe.split == s].reset_index(drop=True) for s in ("train", "dev", "test"))
     log(f"NYT: train {len(s_train)}, dev {len(s_dev)}, test {len(s_test)}; "
         f"BABE: train {len(w_train)}, dev {len(w_dev)}, test {len(w_test)}; layers {cfg.layers}")
+    if targets_dir is not None:
+        mtsc = read_newsmtsc(Path(targets_dir) / "train.jsonl")
+        mtsc["split"] = document_split(mtsc["text"], seed=cfg.seed, test_tenths=cfg.target_test_tenths,
+                                       dev_tenths=cfg.target_dev_tenths)
+        t_train, t_dev, t_test = (mtsc[mtsc.split == s].reset_index(drop=True) for s in ("train", "dev", "test"))
+        t_sents = _target_sentences(t_train)
+        log(f"NewsMTSC: train {len(t_train)} targets in {len(t_sents)} sentences, dev {len(t_dev)}, test {len(t_test)}")
 
     tok, encoder = load_base(layers=cfg.layers)
     model = get_peft_model(encoder, LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
                                                target_modules=list(cfg.target_modules), bias="none"))
     heads = {"sentence": torch.nn.Linear(encoder.config.hidden_size, 1), "token": torch.nn.Linear(encoder.config.hidden_size, 1)}
+    if targets_dir is not None:
+        heads["target"] = torch.nn.Linear(2 * encoder.config.hidden_size, 3)
+        t_loss = torch.nn.CrossEntropyLoss(label_smoothing=cfg.target_smoothing)
     head_params = [p for h in heads.values() for p in h.parameters()]
     opt = torch.optim.AdamW([{"params": [p for p in model.parameters() if p.requires_grad], "lr": cfg.lr},
                              {"params": head_params, "lr": cfg.head_lr}], weight_decay=cfg.weight_decay)
@@ -151,6 +234,7 @@ def train_joint(vader_dir: str | Path, babe_dir: str | Path, *, out_dir: str | P
             yield from torch.randperm(n, generator=gen).tolist()
 
     s_iter, w_iter = cycle(len(s_texts)), cycle(len(w_texts))
+    t_iter = cycle(len(t_sents)) if targets_dir is not None else None
     best: dict = {"score": -9.0}
     history = []
     t0 = time.perf_counter()
@@ -161,7 +245,8 @@ def train_joint(vader_dir: str | Path, babe_dir: str | Path, *, out_dir: str | P
         for _ in range(steps_per_epoch):
             si = [next(s_iter) for _ in range(cfg.batch_size)]
             wi = [next(w_iter) for _ in range(cfg.batch_size)]
-            texts = [s_texts[j] for j in si] + [w_texts[j] for j in wi]
+            ti = [next(t_iter) for _ in range(cfg.target_batch)] if t_iter is not None else []
+            texts = [s_texts[j] for j in si] + [w_texts[j] for j in wi] + [t_sents[j][0] for j in ti]
             enc = tok(texts, padding=True, truncation=True, max_length=cfg.max_length, return_tensors="pt",
                       return_offsets_mapping=True)
             offsets = enc.pop("offset_mapping").tolist()
@@ -169,7 +254,7 @@ def train_joint(vader_dir: str | Path, babe_dir: str | Path, *, out_dir: str | P
             n = len(si)
             pred = heads["sentence"](mean_pool(hidden[:n], enc["attention_mask"][:n])).squeeze(-1)
             loss = torch.nn.functional.mse_loss(pred, s_targets[si])
-            logits = heads["token"](hidden[n:]).squeeze(-1)
+            logits = heads["token"](hidden[n:n + len(wi)]).squeeze(-1)
             rows, cols, ys = [], [], []
             for b, j in enumerate(wi):
                 for k, first in enumerate(first_pieces(offsets[n + b], words(w_texts[j]))):
@@ -178,6 +263,16 @@ def train_joint(vader_dir: str | Path, babe_dir: str | Path, *, out_dir: str | P
                         cols.append(first)
                         ys.append(float(w_labels[j][k]))
             loss = loss + cfg.token_weight * bce(logits[rows, cols], torch.tensor(ys))
+            if ti:
+                base = n + len(wi)
+                t_rows, t_masks, t_ys = [], [], []
+                for b, j in enumerate(ti):
+                    _, spans, ys_t = t_sents[j]
+                    t_masks += _span_masks(offsets[base + b], spans)
+                    t_rows += [base + b] * len(spans)
+                    t_ys += ys_t
+                t_logits = _target_logits(heads["target"], hidden, enc["attention_mask"], t_rows, t_masks)
+                loss = loss + cfg.target_weight * t_loss(t_logits, torch.tensor(t_ys))
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -187,11 +282,19 @@ def train_joint(vader_dir: str | Path, babe_dir: str | Path, *, out_dir: str | P
         dev_r = float(pearsonr(dev_scores, s_dev.target)[0])
         thr = best_f1_threshold(dev_probs, w_dev.labels.tolist())
         dev_f1 = score_words([[int(p >= thr) for p in ps] for ps in dev_probs], w_dev.labels.tolist())["f1"]
-        history.append({"epoch": epoch, "dev_r": dev_r, "dev_f1": dev_f1, "threshold": thr,
-                        "seconds": round(time.perf_counter() - t0, 1)})
-        log(f"epoch {epoch}: dev r {dev_r:.3f}, dev F1 {dev_f1:.3f} at {thr} ({time.perf_counter() - t0:.0f}s)")
-        if dev_r + dev_f1 > best["score"]:
-            best = {"score": dev_r + dev_f1, "epoch": epoch, "threshold": thr,
+        entry = {"epoch": epoch, "dev_r": dev_r, "dev_f1": dev_f1, "threshold": thr}
+        score = dev_r + dev_f1
+        if targets_dir is not None:
+            entry["dev_target_macro_f1"] = target_metrics(
+                _joint_target_predict(tok, model, heads["target"], t_dev, max_length=cfg.max_length), t_dev.label)["macro_f1"]
+            score += entry["dev_target_macro_f1"]
+        entry["seconds"] = round(time.perf_counter() - t0, 1)
+        history.append(entry)
+        log(f"epoch {epoch}: dev r {dev_r:.3f}, dev F1 {dev_f1:.3f} at {thr}"
+            + (f", dev target macro-F1 {entry['dev_target_macro_f1']:.3f}" if targets_dir is not None else "")
+            + f" ({time.perf_counter() - t0:.0f}s)")
+        if score > best["score"]:
+            best = {"score": score, "epoch": epoch, "threshold": thr,
                     "state": {k: v.detach().clone() for k, v in model.state_dict().items() if "lora_" in k},
                     "heads": {f"{n}.{k}": v.detach().clone() for n, h in heads.items() for k, v in h.state_dict().items()}}
     model.load_state_dict(best["state"], strict=False)
@@ -205,6 +308,18 @@ def train_joint(vader_dir: str | Path, babe_dir: str | Path, *, out_dir: str | P
     word_m = score_words([[int(p >= best["threshold"]) for p in ps] for ps in test_probs], w_test.labels.tolist())
     log(f"held-out test: r {sent_m['pearson_r']:.3f}, macro-F1 {sent_m['macro_f1']:.3f}; "
         f"loaded words P {word_m['precision']:.3f} R {word_m['recall']:.3f} F1 {word_m['f1']:.3f}")
+    extra = {}
+    if targets_dir is not None:
+        dev_t = target_metrics(_joint_target_predict(tok, model, heads["target"], t_dev, max_length=cfg.max_length),
+                               t_dev.label)
+        test_t = target_metrics(_joint_target_predict(tok, model, heads["target"], t_test, max_length=cfg.max_length),
+                                t_test.label)
+        log(f"targets (one shared pass): dev macro-F1 {dev_t['macro_f1']:.3f}, test {test_t['macro_f1']:.3f}")
+        extra = {"target_metrics": {"dev": dev_t, "test": test_t},
+                 "target_data": {"source": "NewsMTSC train.jsonl (Hamborg & Donnay 2021, MIT)",
+                                 "sha256": hashlib.sha256((Path(targets_dir) / "train.jsonl").read_bytes()).hexdigest(),
+                                 "split": "as train-targets: by sentence text",
+                                 "train": len(t_train), "dev": len(t_dev), "test": len(t_test)}}
     record = {
         "base": BASE_ID, "config": asdict(cfg), "seed": cfg.seed, "history": history, "best_epoch": best["epoch"],
         "threshold": best["threshold"], "neutral_band": band,
@@ -220,6 +335,7 @@ def train_joint(vader_dir: str | Path, babe_dir: str | Path, *, out_dir: str | P
                        "train": len(w_train), "dev": len(w_dev), "test": len(w_test)},
         },
         "versions": _versions(),
+        **extra,
     }
     _save_joint(model, best["heads"], out, record)
     return record

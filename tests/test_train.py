@@ -58,3 +58,35 @@ def test_train_joint_is_deterministic_and_loadable(tmp_path):
     assert [o.score for o in JointModel(tmp_path / "m1").run(texts)] == [o.score for o in exported]  # default: fp32
     int8 = JointModel(tmp_path / "m1", quantize=True).run(texts)
     assert [(s, e) for s, e, _ in words_fp32] == [(s, e) for s, e, _ in int8[1].words] == words(texts[1])
+
+
+def test_train_joint_with_targets_adds_a_shared_pass_target_head(tmp_path):
+    """Issue 19's one fully shared pass: with NewsMTSC the joint model gains a target head read from the same
+    unmarked pass, its split is train-targets' (by sentence), it repeats exactly and its probabilities are the
+    same whether a sentence is scored alone or in a padded batch."""
+    import pandas as pd
+
+    from analysis.minilm import load_adapted
+    from analysis.train import _joint_target_predict
+    from test_targets import fake_newsmtsc
+
+    fake_vader(tmp_path)
+    fake_babe(tmp_path)
+    fake_newsmtsc(tmp_path)
+    cfg = JointConfig(epochs=1, layers=2, target_batch=4, target_test_tenths=2, target_dev_tenths=2)
+    rec = train_joint(tmp_path, tmp_path, out_dir=tmp_path / "m1", config=cfg, targets_dir=tmp_path, log=lambda m: None)
+    train_joint(tmp_path, tmp_path, out_dir=tmp_path / "m2", config=cfg, targets_dir=tmp_path, log=lambda m: None)
+    assert (tmp_path / "m1" / "heads.safetensors").read_bytes() == (tmp_path / "m2" / "heads.safetensors").read_bytes()
+    d = rec["target_data"]
+    assert d["train"] + d["dev"] + d["test"] == 90 and d["dev"] > 0 and d["test"] > 0
+    assert "dev_target_macro_f1" in rec["history"][0] and set(rec["target_metrics"]) == {"dev", "test"}
+    tok, encoder, heads = load_adapted(tmp_path / "m1")
+    assert heads["target"].weight.shape == (3, 2 * encoder.config.hidden_size)
+    text = "Critics praised Anna Berg and Tom Reyes today, a long sentence."
+    df = pd.DataFrame({"text": [text, text, "Tom Reyes met them."], "start": [16, 30, 0], "end": [25, 39, 9]})
+    together = _joint_target_predict(tok, encoder, heads["target"], df, max_length=128)
+    alone = np.concatenate([_joint_target_predict(tok, encoder, heads["target"], df.iloc[[i]], max_length=128)
+                            for i in range(3)])
+    assert together.shape == (3, 3) and np.allclose(together.sum(1), 1, atol=1e-5)
+    assert np.allclose(together, alone, atol=1e-5)
+    assert not np.array_equal(together[0], together[1])  # each target its own pooling
