@@ -564,8 +564,10 @@ def agreement(codings: Sequence[pd.DataFrame], bodies: dict[str, str], *, kinds:
     doubly coded articles. Units are the non-space characters of those articles' bodies; per kind,
     each coder's value for a character is 1 when one of their items of that kind covers it, else
     0 (a unitizing reliability in the spirit of Krippendorff's u-alpha, computed as nominal alpha
-    over characters). Row ``any`` uses the kind itself as the value (0 = not coded). Returns
-    columns kind, alpha, n_units, n_coders. Needs the ``krippendorff`` package.
+    over characters). Row ``any`` uses the kind itself as the value (0 = not coded). When every
+    coding carries cue and source spans (sheets with ``cue``/``source`` columns), rows ``cue`` and
+    ``source`` give the same alpha over the characters of the coded cue and source spans (PARC's
+    other two roles). Returns columns kind, alpha, n_units, n_coders. Needs the ``krippendorff`` package.
     """
     import krippendorff
 
@@ -577,25 +579,42 @@ def agreement(codings: Sequence[pd.DataFrame], bodies: dict[str, str], *, kinds:
     for aid in ids:
         body = bodies[aid]
         masks[aid] = np.array([not ch.isspace() for ch in body], dtype=bool)
-    rows = []
-    for name in [*kinds, "any"]:
+    def alpha_of(spans_of) -> tuple[float, int]:
+        """Nominal alpha over the non-space characters; ``spans_of(coding, article_id)`` gives (value, start, end)."""
         data = []
         for c in codings:
             vec = []
             for aid in ids:
                 v = np.zeros(len(bodies[aid]), dtype=float)
-                sub = c[(c.article_id == aid) & (c.kind.isin(kinds if name == "any" else [name]))]
-                for k, s, e in zip(sub.kind, sub.start, sub.end):
-                    v[s:e] = (kinds.index(k) + 1) if name == "any" else 1
+                for value, s_, e_ in spans_of(c, aid):
+                    v[s_:e_] = value
                 vec.append(v[masks[aid]])
             data.append(np.concatenate(vec) if vec else np.zeros(0))
         matrix = np.vstack(data)
-        n_units = matrix.shape[1]
-        if n_units == 0 or len(np.unique(matrix)) < 2:
-            alpha = float("nan")
-        else:
-            alpha = float(krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal"))
+        if matrix.shape[1] == 0 or len(np.unique(matrix)) < 2:
+            return float("nan"), matrix.shape[1]
+        return float(krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal")), matrix.shape[1]
+
+    def kind_spans(name):
+        def spans_of(c, aid):
+            sub = c[(c.article_id == aid) & (c.kind.isin(kinds if name == "any" else [name]))]
+            return [((kinds.index(k) + 1) if name == "any" else 1, s_, e_) for k, s_, e_ in zip(sub.kind, sub.start, sub.end)]
+        return spans_of
+
+    def role_spans(role):
+        def spans_of(c, aid):
+            sub = c[(c.article_id == aid) & c[f"{role}_start"].notna()]
+            return [(1, int(s_), int(e_)) for s_, e_ in zip(sub[f"{role}_start"], sub[f"{role}_end"])]
+        return spans_of
+
+    rows = []
+    for name in [*kinds, "any"]:
+        alpha, n_units = alpha_of(kind_spans(name))
         rows.append({"kind": name, "alpha": alpha, "n_units": n_units, "n_coders": len(codings)})
+    for role in ("cue", "source"):
+        if all(f"{role}_start" in c.columns and c[f"{role}_start"].notna().any() for c in codings):
+            alpha, n_units = alpha_of(role_spans(role))
+            rows.append({"kind": role, "alpha": alpha, "n_units": n_units, "n_coders": len(codings)})
     return pd.DataFrame(rows)
 
 

@@ -40,6 +40,8 @@ JOINT_MODEL: Path = MODELS / "minilm-joint"
 TARGET_MODEL: Path = MODELS / "minilm-targets"
 #: The shipped frames model (15 policy-frame dimensions, primary frame, evidence; analysis.frame_model).
 FRAME_MODEL: Path = MODELS / "minilm-frames"
+#: The attribution tagger (source / cue / content; ``python -m analysis train-attribution``).
+ATTRIBUTION_MODEL: Path = MODELS / "minilm-attribution"
 #: Build outputs that are not figures: executed notebooks, browser screenshots (git-ignored).
 BUILD: Path = ROOT / "build"
 #: Interim data (git-ignored): annotation stores, exported models, evaluation caches.

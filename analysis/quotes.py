@@ -501,12 +501,14 @@ def _sentence_of(spans: list[tuple[int, int]], starts: list[int], offset: int) -
 
 
 def split_voices(article: Article, *, doc: Doc | None = None,
-                 sentences: list[tuple[int, int]] | None = None) -> VoiceSplit:
+                 sentences: list[tuple[int, int]] | None = None, tagger=None, combination: str = "fill") -> VoiceSplit:
     """Find every quote, label and reported statement in one article.
 
     ``doc``: the article parsed by :func:`analysis.nlp.load_pipeline` (parsed here when
     omitted); ``sentences``: its sentence spans (:func:`analysis.sentences.sentence_spans`
-    when omitted).
+    when omitted). ``tagger``: an :class:`analysis.attribution.AttributionTagger` whose reported
+    speech joins the rules' as ``combination`` says (:data:`analysis.attribution.COMBINATIONS`);
+    None: the rules alone.
     """
     body = article.body
     if doc is None:
@@ -687,6 +689,11 @@ def split_voices(article: Article, *, doc: Doc | None = None,
         prev_close = m.close
 
     quotes.extend(_indirect_speech(article, doc, index, speakers, quotes))
+    if tagger is not None and combination != "rules":
+        from .attribution import combine, tagged_quotes
+
+        quotes = combine(quotes, tagged_quotes(article, doc, sents, quotes, speakers, tagger, combination=combination),
+                         combination=combination)
     quotes.sort(key=lambda q: (q.start, q.end, KINDS.index(q.kind)))
     return VoiceSplit(article=article, quotes=quotes, issues=issues)
 

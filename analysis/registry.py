@@ -117,7 +117,10 @@ def _parse_version(settings) -> str:
 
 
 def _voices_version(settings) -> str:
-    return f"voices-{code_hash('marks', 'quotes', 'speakers', 'verbs', 'sentences')}|verbs-{file_hash(paths.SPEECH_VERBS)}"
+    from .attribution import tagger_version
+
+    return (f"voices-{code_hash('marks', 'quotes', 'speakers', 'verbs', 'sentences', 'attribution')}"
+            f"|verbs-{file_hash(paths.SPEECH_VERBS)}|attribution-{tagger_version(settings.attribution_model_dir)}")
 
 
 def _vader_version(settings) -> str:

@@ -33,6 +33,7 @@ class Settings:
     model_dir: str = str(paths.JOINT_MODEL)
     target_model_dir: str = str(paths.TARGET_MODEL)
     frame_model_dir: str = str(paths.FRAME_MODEL)
+    attribution_model_dir: str = str(paths.ATTRIBUTION_MODEL)
     aliases: str = str(paths.ACTOR_ALIASES)
     agency_power: str = str(paths.AGENCY_POWER)
 
@@ -161,7 +162,10 @@ def annotate(articles: pd.DataFrame, plan: Plan) -> ShardResult:
     quotes = segments = None
     if "voices" in need:
         with timed("voices"):
+            from .attribution import deployed
             from .quotes import quotes_frame, sentence_voices, split_voices, voice_segments
+
+            tagger, combination = deployed(plan.settings.attribution_model_dir)
 
             if docs is None:
                 tokens = existing.get("tokens")
@@ -171,7 +175,7 @@ def annotate(articles: pd.DataFrame, plan: Plan) -> ShardResult:
             for a in arts:
                 sent = by_art.get(a.id)
                 sent_spans = list(zip(sent.start.tolist(), sent.end.tolist())) if sent is not None else []
-                split = split_voices(a, doc=docs[a.id], sentences=sent_spans)
+                split = split_voices(a, doc=docs[a.id], sentences=sent_spans, tagger=tagger, combination=combination)
                 q = quotes_frame(split.quotes, doc=docs[a.id])
                 q.insert(1, "quote_index", range(len(q)))
                 seg = voice_segments(a, split.quotes)
