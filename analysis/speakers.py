@@ -58,9 +58,23 @@ TITLES: frozenset[str] = frozenset(
     gen gen. general lt lt. col col. colonel maj maj. major capt capt. captain sgt sgt. sergeant
     officer detective chief judge justice mayor king queen prince princess pope ambassador
     spokesman spokeswoman spokesperson chairman chairwoman chair ceo director leader sir dame lord lady
-    madam madame miss
+    madam madame miss attorney lawyer prosecutor bishop archbishop cardinal monsignor monseñor monsenor
+    rabbi imam reverend rev rev. coach professor commissioner superintendent inspector constable
+    councillor councilor congressman congresswoman
     """.split()
 )
+#: Titles that are also role nouns a later "the minister", "the coach" refers back with.
+ROLE_TITLES: frozenset[str] = frozenset(
+    """
+    minister president secretary governor mayor chief judge ambassador spokesman spokeswoman spokesperson
+    chairman chairwoman chair director leader officer detective senator representative general captain colonel
+    sergeant king queen prince princess pope premier chancellor attorney lawyer prosecutor bishop archbishop
+    cardinal rabbi imam coach professor commissioner superintendent inspector constable councillor councilor
+    congressman congresswoman
+    """.split()
+)
+#: Post-nominal letters that follow a name and are not part of it ("Kama Melly QC", "Jane Doe MP").
+POST_NOMINALS: frozenset[str] = frozenset("qc kc sc mp mep msp ms mla obe cbe mbe kbe phd md esq".split())
 _TITLE_KEYS = frozenset(t.rstrip(".") for t in TITLES)
 #: Words that make a person's gender known (titles and gendered role nouns).
 FEMALE_WORDS: frozenset[str] = frozenset(
@@ -139,6 +153,8 @@ def clean_name(text: str) -> str:
         words = words[1:]
     while len(words) > 1 and _is_role_word(words[0], words[1:]):
         words = words[1:]
+    while len(words) > 2 and words[-1].isupper() and words[-1].lower().strip(".,") in POST_NOMINALS:
+        words = words[:-1]
     return " ".join(words)
 
 
@@ -321,7 +337,7 @@ class SpeakerIndex:
             mods = [c.lower_ for c in a.lefts if c.dep_ in ("compound", "amod") and c.pos_ in ("NOUN", "ADJ")]
             if mods:
                 out.append(" ".join([*mods, a.lower_]))
-        return [r for r in out if r and r not in _TITLE_KEYS - {"minister", "president", "secretary", "governor", "mayor", "chief", "judge", "ambassador", "spokesman", "spokeswoman", "spokesperson", "chairman", "chairwoman", "chair", "director", "leader", "officer", "detective", "senator", "representative", "general", "captain", "colonel", "sergeant", "king", "queen", "prince", "princess", "pope", "premier", "chancellor"}]
+        return [r for r in out if r and r not in _TITLE_KEYS - ROLE_TITLES]
 
     @staticmethod
     def _nationality_before(ent: Span) -> list[str]:
@@ -353,6 +369,13 @@ class SpeakerIndex:
             return None
         if toks in self._exact:
             return self.people[self._exact[toks]]
+        initials = name.strip().rstrip(":")
+        if 2 <= len(initials) <= 4 and initials.isalpha() and initials.isupper():
+            # an interviewer or speaker by initials ("WSS: “…”" for William S. Saturn): the one person whose
+            # name's initials, in order, are these letters
+            match = [p for p in self.people if p.type == "person" and "".join(w[0] for w in p.canonical.split() if w[:1].isalpha()).upper() == initials]
+            if len(match) == 1:
+                return match[0]
         owners = [self.people[k] for k in self._owners(toks)]
         if len(owners) > 1:
             persons = [p for p in owners if p.type == "person"]
