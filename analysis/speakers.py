@@ -114,7 +114,8 @@ NEUTRAL_MODIFIERS: frozenset[str] = frozenset("former new current then top senio
 DOCUMENT_NOUNS: frozenset[str] = frozenset(
     """
     statement report poll survey study post tweet video videos filing letter memo document release
-    announcement book paper data analysis interview article
+    announcement book paper data analysis interview article ruling judgment judgement decision polling
+    release comments comment figures records findings
     """.split()
 )
 #: How many sentences back a role noun or pronoun may look for its antecedent.
@@ -479,10 +480,10 @@ class SpeakerIndex:
                 if ent is None and tok.i not in self.pronoun_of:  # a pronoun inside a quote
                     ent = self._antecedent(tok, "f" if lower in FEMALE_PRONOUNS else "m")
                 return ent.canonical if ent is not None else lower
-            if lower == "it":
+            if lower in ("it", "its"):  # "its press release" is the organisation's
                 ent = self._antecedent(tok, None, types=("org",))
                 return ent.canonical if ent is not None else None
-            if lower == "they":
+            if lower in ("they", "their"):
                 group = self._plural_antecedent(tok)
                 if group is not None:
                     return group
@@ -626,7 +627,12 @@ def _document_source(tok: Token) -> Token | None:
         subj = next((c for c in tok.head.children if c.dep_ == "nsubj"), None)
         if subj is not None:
             return subj
-    return None
+    # the document's owner: "its press release" -> it (the organisation), "the court's ruling" -> court,
+    # "JHU data" -> JHU (a named compound, not a common one: "press release", "poll data")
+    owner = next((c for c in tok.children if c.dep_ == "poss"), None)
+    if owner is None:
+        owner = next((c for c in tok.children if c.dep_ == "compound" and c.pos_ == "PROPN" and c.ent_type_ in ("ORG", "PERSON", "GPE")), None)
+    return owner
 
 
 def name_phrase(tok: Token) -> Span:
