@@ -751,7 +751,7 @@ def _indirect_speech(article: Article, doc: Doc, index: _Index, speakers: Speake
         if len([t for t in toks if not t.is_punct]) < 2:
             continue
         s, e = toks[0].idx, toks[-1].idx + len(toks[-1].text)
-        if s < verb.idx and verb.dep_ not in ("parataxis", "advcl"):
+        if s < verb.idx and verb.dep_ not in ("parataxis", "advcl") and not _trailing_attribution(verb, toks):
             continue  # complement before the verb is a direct-quote attribution pattern
         if blocked.overlaps(s, e):
             # "said the roof fell in and “everyone started screaming”": keep the words before the quote
@@ -819,6 +819,23 @@ def _indirect_speech(article: Article, doc: Doc, index: _Index, speakers: Speake
             continue
         report(s, e, pobj, speaker, "according to", acc.idx, to.idx + len(to.text), "according to")
     return out
+
+
+def _trailing_attribution(verb: Token, content: list[Token]) -> bool:
+    """Whether ``verb`` closes its sentence as the attribution of the unquoted clause before it: "The plant
+    leaked for weeks, officials said." -- the content ends at a comma right before the verb's phrase, the
+    verb's subject comes after that comma, and nothing after the verb is a clause of its own."""
+    doc = verb.doc
+    if verb.dep_ != "ROOT" or not content or content[-1].i >= verb.i:
+        return False
+    subj = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subj is None or subj.i < content[-1].i:
+        return False
+    between = [t for t in doc[content[-1].i + 1 : subj.left_edge.i] if not t.is_space]
+    if min(subj.left_edge.i, verb.i) <= content[-1].i or [t.text for t in between] != [","]:
+        return False
+    after = [c for c in verb.children if c.i > verb.i and c.dep_ in ("ccomp", "dobj", "xcomp", "conj")]
+    return not after
 
 
 _POINTER_NOUNS = frozenset("suggestion claim claims report reports change move decision news allegation allegations matter idea".split())

@@ -313,3 +313,27 @@ def test_indefinite_sources_stay_as_written():
             "Others argue that “the debate was won by the calmest person on the stage.” Some said the plan failed.")
     s = split(text)
     assert {q.speaker for q in s.quotes if q.kind in ("direct", "indirect")} == {"others", "some"}
+
+
+@pytest.mark.parametrize("text, fragment, speaker", [
+    ("The plant leaked toxic water into the river for weeks, officials said.", "leaked toxic water", "officials"),
+    ("Mayor Ana Lund opened the hall. The bridge will close for repairs in May, the mayor said on Monday.",
+     "will close for repairs", "Ana Lund"),
+    ("Two climbers were rescued from the ridge overnight, the coast guard said in a statement.", "were rescued", "coast guard"),
+    ("Police arrested Tom Reyes. He was carrying a stolen passport and cash, police said.", "stolen passport", "police"),
+])
+def test_reported_clause_before_a_closing_attribution(text, fragment, speaker):
+    """Issue 20's most frequent miss: the unquoted clause before ", X said." is reported speech."""
+    q = quote_of(text, fragment)
+    assert q.kind == "indirect" and q.speaker == speaker
+    assert not q.text.endswith(",") and text[q.start:q.end] == q.text
+
+
+@pytest.mark.parametrize("text", [
+    "The bridge closed, and officials said nothing more.",  # "said" has its own object
+    "When the bridge closed, officials said it would reopen in May.",  # the content follows the verb
+])
+def test_no_closing_attribution_where_the_verb_takes_its_own_content(text):
+    art = Article(id="x", body=text)
+    qs = [q for q in split_voices(art).quotes if q.kind == "indirect"]
+    assert all(not q.text.startswith("The bridge closed") and not q.text.startswith("When") for q in qs)
