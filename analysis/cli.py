@@ -445,11 +445,14 @@ def cmd_train_models(args: argparse.Namespace) -> None:
 
 
 def cmd_train_attribution(args: argparse.Namespace) -> None:
-    from .attribution import AttributionConfig, train_from_gold
+    from .attribution import AttributionConfig, choose_combination, train_from_gold
 
+    log = lambda m: print(m, file=sys.stderr)  # noqa: E731
     overrides = {k: v for k, v in (("seed", args.seed), ("epochs", args.epochs), ("layers", args.layers)) if v is not None}
-    rec = train_from_gold(args.gold, out_dir=args.out, config=AttributionConfig(**overrides),
-                          log=lambda m: print(m, file=sys.stderr))
+    if args.evaluate_only:
+        rec = choose_combination(args.gold, out_dir=args.out, log=log)
+    else:
+        rec = train_from_gold(args.gold, out_dir=args.out, config=AttributionConfig(**overrides), log=log)
     print(json.dumps({"dev": rec["dev_metrics"], "combinations": rec["combinations"]}))
 
 
@@ -615,6 +618,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int)
     p.add_argument("--seed", type=int)
     p.add_argument("--layers", type=int, help="transformer layers of MiniLM to keep (default: AttributionConfig)")
+    p.add_argument("--evaluate-only", action="store_true", help="keep the trained tagger; re-score the combinations "
+                                                                "with the current rules on dev and re-choose")
     p.set_defaults(func=cmd_train_attribution)
     for alias, task in (("train-sentiment", "sentiment"), ("train-loaded", "loaded")):
         p = sub.add_parser(alias, help=f"train-models with --data as the {task} data (both heads share one model)")

@@ -58,16 +58,34 @@ class FixedTagger:
     ("The plant leaked toxic water into the river for weeks, officials said.", "officials"),
     ("Police arrested Tom Reyes. He was carrying a stolen passport and cash, police said.", "police"),
 ])
-def test_fill_adds_reported_speech_before_the_verb_with_exact_offsets(body, speaker, nlp):
+def test_tagged_quotes_have_exact_offsets_and_resolved_speakers(body, speaker, nlp):
+    from analysis.sentences import sentence_spans
+    from analysis.speakers import SpeakerIndex
+
     art = Article(id="A", body=body)
     doc = nlp(body)
-    rules = split_voices(art, doc=doc)
-    filled = split_voices(art, doc=doc, tagger=FixedTagger(), combination="fill")
-    new = [q for q in filled.quotes if q.method == "tagger"]
-    assert len(new) == 1 and not [q for q in rules.quotes if q.kind == "indirect" and q.start < new[0].end]
+    speakers = SpeakerIndex(doc, quoted=lambda offset: False, extra=[])
+    new = at.tagged_quotes(art, doc, sentence_spans(body), [], speakers, FixedTagger(), combination="fill")
+    assert len(new) == 1
     q = new[0]
-    assert body[q.start:q.end] == q.text and q.text.endswith(body[: body.rfind(", ")].split(". ")[-1][-12:])
-    assert q.speaker == speaker and body[q.cue_start:q.cue_end] == "said" and q.kind == "indirect"
+    content = body[: body.rfind(", ")].split(". ")[-1]
+    assert body[q.start:q.end] == q.text == content and q.kind == "indirect" and q.method == "tagger"
+    assert q.speaker == speaker and body[q.cue_start:q.cue_end] == "said"
+
+
+class SourcelessTagger(FixedTagger):
+    def spans(self, texts):
+        return [[x for x in spans if x[0] != "source"] for spans in super().spans(texts)]
+
+
+def test_tagged_content_without_a_resolved_source_is_dropped(nlp):
+    from analysis.sentences import sentence_spans
+    from analysis.speakers import SpeakerIndex
+
+    body = "The plant leaked toxic water into the river for weeks, officials said."
+    doc = nlp(body)
+    speakers = SpeakerIndex(doc, quoted=lambda offset: False, extra=[])
+    assert at.tagged_quotes(Article(id="A", body=body), doc, sentence_spans(body), [], speakers, SourcelessTagger()) == []
 
 
 def test_fill_leaves_sentences_with_rule_quotes_and_marked_quotes_alone(nlp):
@@ -92,7 +110,7 @@ def test_tagger_combination_replaces_the_rules_reported_speech(nlp):
     only = split_voices(art, doc=doc, tagger=FixedTagger(), combination="tagger").quotes
     assert any(q.kind == "indirect" and q.method != "tagger" for q in rules)
     assert all(q.method == "tagger" for q in only if q.kind == "indirect")
-    assert [q.text for q in only] == ["Repairs start in May"]
+    assert all(q.text != "the ward would stay open" for q in only)
 
 
 def test_examples_and_a_tiny_tagger_train_deterministically(tmp_path, nlp):
