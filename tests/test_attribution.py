@@ -337,3 +337,23 @@ def test_no_closing_attribution_where_the_verb_takes_its_own_content(text):
     art = Article(id="x", body=text)
     qs = [q for q in split_voices(art).quotes if q.kind == "indirect"]
     assert all(not q.text.startswith("The bridge closed") and not q.text.startswith("When") for q in qs)
+
+
+@pytest.mark.parametrize("text, fragment, speaker", [
+    ("U.S. Attorney John Bash spoke on Monday. According to Attorney Bash, the case was strong.", "the case was strong",
+     "John Bash"),
+    ("Kama Melly QC prosecuted. “They were vulnerable,” said Kama Melly QC.", "They were vulnerable", "Kama Melly"),
+    ("William S. Saturn interviewed the candidate.\n\nWSS: “Why are you running?”", "Why are you running", "William S. Saturn"),
+])
+def test_titles_post_nominals_and_initials_give_the_person(text, fragment, speaker):
+    assert speaker_of(text, fragment) == speaker
+
+
+@pytest.mark.parametrize("text, fragment, speaker", [
+    ("The National Basketball Association met on Wednesday. Its press release said the league was suspending play.",
+     "suspending play", "National Basketball Association"),
+    ("The European Court of Justice sat in Luxembourg. The court's ruling said hosts must remove the posts.",
+     "must remove the posts", "European Court of Justice"),
+])
+def test_a_documents_owner_is_its_author(text, fragment, speaker):
+    assert speaker_of(text, fragment) == speaker
