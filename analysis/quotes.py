@@ -688,6 +688,7 @@ def split_voices(article: Article, *, doc: Doc | None = None,
         quotes.append(q)
         prev_close = m.close
 
+    quotes = [_as_label_if_not_speech(q, doc) for q in quotes]
     quotes.extend(_indirect_speech(article, doc, index, speakers, quotes))
     if tagger is not None and combination != "rules":
         from .attribution import combine, tagged_quotes
@@ -819,6 +820,34 @@ def _indirect_speech(article: Article, doc: Doc, index: _Index, speakers: Speake
             continue
         report(s, e, pobj, speaker, "according to", acc.idx, to.idx + len(to.text), "according to")
     return out
+
+
+#: Verbs whose quoted complement is not speech (issue 20 item 4; the coding guide's "Not speech"): thoughts and
+#: inner speech ("“Not again,” she thought"), and chanted or sung slogans ("crowds chanted “No justice, no peace”").
+THOUGHT_LEMMAS: frozenset[str] = frozenset("think wonder ponder muse imagine dream realise realize feel hope fear wish".split())
+SLOGAN_LEMMAS: frozenset[str] = frozenset("chant sing".split())
+
+
+def _as_label_if_not_speech(q: Quote, doc: Doc) -> Quote:
+    """A direct or partial quote whose only cue is a verb of thinking or chanting becomes a label (``scare``
+    with label ``thought`` / ``slogan``): its cue, or the verb that governs its words, decides."""
+    if q.kind not in ("direct", "partial") or q.mark_start is None:
+        return q
+    lemma = None
+    if q.cue_start is not None:
+        tok = next((t for t in doc if t.idx == q.cue_start), None)
+        lemma = tok.lemma_.lower() if tok is not None else None
+    if lemma is None or lemma not in THOUGHT_LEMMAS | SLOGAN_LEMMAS:
+        inside = [t for t in doc if q.start <= t.idx < q.end and not t.is_punct]
+        outside = {t.head for t in inside if not (q.mark_start <= t.head.idx < q.mark_end)}
+        verbs = [h for h in outside if h.pos_ in ("VERB", "AUX")]
+        if q.cue_start is None and len(verbs) == 1:
+            lemma = verbs[0].lemma_.lower()
+    if lemma in THOUGHT_LEMMAS or lemma in SLOGAN_LEMMAS:
+        return Quote(q.article_id, "scare", q.start, q.end, q.text, method=f"not speech ({lemma})",
+                     label="thought" if lemma in THOUGHT_LEMMAS else "slogan", unclosed=q.unclosed,
+                     mark_start=q.mark_start, mark_end=q.mark_end, parts=list(q.parts))
+    return q
 
 
 def _trailing_attribution(verb: Token, content: list[Token]) -> bool:

@@ -117,7 +117,7 @@ SCHEMAS: dict[str, Schema] = {s.name: s for s in (
         Column("cue_start", I64, "offset of the cue verb", "characters"), Column("cue_end", I64, "end of the cue verb", "characters"),
         Column("medium", S, "who relayed the quote (X quoted Y as saying; a post's handle)"),
         Column("addressee", S, "who the speaker told"), Column("method", S, "the rule that attributed it"),
-        Column("label", S, "title / scare for scare labels; an embedded post's date"),
+        Column("label", S, "for scare labels: title, name, scare, thought (inner speech) or slogan (chanted, sung); an embedded post's date"),
         Column("unclosed", B, "the quote had no closing mark", nullable=False),
         Column("mark_start", I64, "offset of the opening mark (or the span start)", "characters"),
         Column("mark_end", I64, "offset after the closing mark (or the span end)", "characters"),

@@ -357,3 +357,27 @@ def test_titles_post_nominals_and_initials_give_the_person(text, fragment, speak
 ])
 def test_a_documents_owner_is_its_author(text, fragment, speaker):
     assert speaker_of(text, fragment) == speaker
+
+
+@pytest.mark.parametrize("text, fragment, label", [
+    ("“Not again,” she thought as the lights went out.", "Not again", "thought"),
+    ("He wondered “what next?” and left the room.", "what next?", "thought"),
+    ("“Maybe tomorrow,” Ana Lund mused, looking at the sky.", "Maybe tomorrow", "thought"),
+    ("Crowds chanted “No justice, no peace” as the mayor arrived.", "No justice, no peace", "slogan"),
+    ("Fans sang “You'll Never Walk Alone” before kick-off.", "You'll Never Walk Alone", "slogan"),
+    ("Protesters carried signs reading “Stop the war” outside the embassy.", "Stop the war", "scare"),
+])
+def test_thoughts_chants_and_signs_are_labels_not_speech(text, fragment, label):
+    """Issue 20 item 4 (the guide's "Not speech"): no speaker, the editorial voice."""
+    q = quote_of(text, fragment)
+    assert q.kind == "scare" and q.speaker is None and q.label == label
+
+
+@pytest.mark.parametrize("text, fragment, speaker", [
+    ("“I think we will win,” the coach said.", "I think we will win", "coach"),
+    ("Organiser Mia Park said: “We want justice.”", "We want justice", "Mia Park"),
+    ("“We hope to reopen in May,” the owner told reporters.", "We hope to reopen", "owner"),
+])
+def test_speech_about_thoughts_stays_speech(text, fragment, speaker):
+    q = quote_of(text, fragment)
+    assert q.kind == "direct" and q.speaker == speaker
