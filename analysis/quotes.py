@@ -784,6 +784,8 @@ def _indirect_speech(article: Article, doc: Doc, index: _Index, speakers: Speake
             continue
         quoted_as = _quoted_as(verb)
         medium = mention_span(quoted_as[1]).text if quoted_as is not None and quoted_as[1] is not None else None
+        if medium is None:
+            medium = _document_medium(subj, speaker)
         report(s, e, subj, speaker, verb.text, verb.idx, verb.idx + len(verb.text), "reporting verb + complement", medium)
     for noun in (t for t in doc if t.lemma_.lower() in SPEECH_NOUNS and t.pos_ == "NOUN"):
         # "made a surprise announcement on Twitter that he was running": the clause after the noun
@@ -818,7 +820,8 @@ def _indirect_speech(article: Article, doc: Doc, index: _Index, speakers: Speake
         speaker = speakers.resolve_token(pobj)
         if speaker is None:
             continue
-        report(s, e, pobj, speaker, "according to", acc.idx, to.idx + len(to.text), "according to")
+        report(s, e, pobj, speaker, "according to", acc.idx, to.idx + len(to.text), "according to",
+               _document_medium(pobj, speaker))
     return out
 
 
@@ -848,6 +851,18 @@ def _as_label_if_not_speech(q: Quote, doc: Doc) -> Quote:
                      label="thought" if lemma in THOUGHT_LEMMAS else "slogan", unclosed=q.unclosed,
                      mark_start=q.mark_start, mark_end=q.mark_end, parts=list(q.parts))
     return q
+
+
+def _document_medium(source: Token, speaker: str | None) -> str | None:
+    """The document a speaker spoke through, kept apart from them: "the statement" when "The statement said …"
+    was resolved to the ministry that issued it (None when the document is itself the speaker)."""
+    from .speakers import DOCUMENT_NOUNS
+
+    if source.lemma_.lower() not in DOCUMENT_NOUNS and source.lower_ not in DOCUMENT_NOUNS:
+        return None
+    if speaker is None or speaker.lower() in (source.lower_, source.lemma_.lower()):
+        return None
+    return mention_span(source).text
 
 
 def _trailing_attribution(verb: Token, content: list[Token]) -> bool:

@@ -628,10 +628,30 @@ def _document_source(tok: Token) -> Token | None:
         if subj is not None:
             return subj
     # the document's owner: "its press release" -> it (the organisation), "the court's ruling" -> court,
-    # "JHU data" -> JHU (a named compound, not a common one: "press release", "poll data")
+    # "JHU data" -> JHU (a named compound, not a common one: "press release", "poll data"),
+    # "a statement from the Health Ministry" -> Health Ministry (a named "from"/"of" object only)
     owner = next((c for c in tok.children if c.dep_ == "poss"), None)
     if owner is None:
         owner = next((c for c in tok.children if c.dep_ == "compound" and c.pos_ == "PROPN" and c.ent_type_ in ("ORG", "PERSON", "GPE")), None)
+    if owner is None:
+        for prep in (c for c in tok.children if c.dep_ == "prep" and c.lower_ in ("from", "of")):
+            pobj = next((g for g in prep.children if g.dep_ == "pobj"), None)
+            if pobj is not None and (pobj.pos_ == "PROPN" or pobj.ent_type_ in ("ORG", "PERSON", "GPE", "NORP")):
+                return pobj
+    if owner is None and any(c.dep_ == "det" and c.lower_ == "the" for c in tok.children):
+        # "The ministry issued a statement. … The statement said …": who issued it earlier in the article
+        lemma = tok.lemma_.lower()
+        for t in reversed(tok.doc[: tok.i]):
+            issued = (t.lemma_.lower() == lemma and t.dep_ == "dobj"
+                      and t.head.lemma_.lower() in ("release", "issue", "publish", "post", "send", "write", "file"))
+            filed = (lemma.endswith("ing") and t.pos_ == "VERB" and t.i < tok.i
+                     and t.lemma_.lower() in (lemma[:-3], lemma[:-3] + "e"))  # "filed" … "the filing"
+            if issued or filed:
+                verb = t.head if issued else t
+                subj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+                if subj is not None:
+                    return subj
+                break
     return owner
 
 

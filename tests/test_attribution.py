@@ -381,3 +381,19 @@ def test_thoughts_chants_and_signs_are_labels_not_speech(text, fragment, label):
 def test_speech_about_thoughts_stays_speech(text, fragment, speaker):
     q = quote_of(text, fragment)
     assert q.kind == "direct" and q.speaker == speaker
+
+
+@pytest.mark.parametrize("text, fragment, speaker, medium", [
+    ("The Health Ministry issued a statement on Monday. The statement said the border would reopen in May.",
+     "border would reopen", "Health Ministry", "The statement"),
+    ("A statement from the Health Ministry said the border would reopen in May.", "border would reopen",
+     "Health Ministry", "A statement"),
+    ("Acme Corp filed papers in court. According to the filing, the company hid losses for years.", "hid losses",
+     "Acme Corp", "the filing"),
+    ("The statement said the border would reopen in May.", "border would reopen", "statement", None),
+    ("A report of heavy fighting said the town had fallen.", "town had fallen", "report", None),
+])
+def test_a_document_as_source_gives_who_issued_it_with_the_medium_apart(text, fragment, speaker, medium):
+    """Issue 20 item 3: "according to the filing", "a statement said" -> who issued it; the document is the medium."""
+    q = quote_of(text, fragment)
+    assert q.speaker == speaker and q.medium == medium
