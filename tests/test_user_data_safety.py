@@ -224,7 +224,7 @@ def base_args(command: str, corpus: Path, tmp: Path) -> list[str]:
     needs = {"import": [corpus, "--out", tmp / "fresh"], "coding-sheet": [corpus, "--out", tmp / "fresh"],
              "validate-coding": [corpus, "--coder", sheet], "train-sentiment": ["--data", data],
              "train-loaded": ["--data", data], "annotate": [corpus], "notebooks": ["--corpus", corpus]}
-    training = ("train-models", "train-targets", "train-frames", "calibrate-loaded")
+    training = ("train-models", "train-targets", "train-frames", "train-attribution", "calibrate-loaded")
     args = needs.get(command, [corpus] if command not in training else [])
     return [str(a) for a in args] + (["--processes", "1"] if command not in (
         "import", "notebooks", "train-sentiment", "train-loaded", *training) else [])
