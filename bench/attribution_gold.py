@@ -1,8 +1,9 @@
 """Issue 20: the voice splitter against the coded Wikinews gold, per split, rules alone and as deployed.
 
 Splits: ``dev`` / ``test`` of round 2 (``tests/gold/wikinews/round2``: coder-a.csv, split.csv) and ``heldout``
-(round 1, ``tests/gold/wikinews/heldout.csv``). The articles are parsed with the store's pipeline; each
-article is split by the rules alone and with the deployed tagger (``models/minilm-attribution``, its
+(round 1, ``tests/gold/wikinews/heldout.csv``). The articles' parse and sentences are read from the shipped corpus's
+annotation store (built first when missing: the parse and sentences stages), exactly as the voices stage
+reads them; each article is split by the rules alone and with the deployed tagger (``models/minilm-attribution``, its
 ``combination``). Prints and writes, per split and system: direct-quote P/R/F1, reported speech P/R/F1,
 speaker accuracy (direct, reported, all quotes) and the share of the gold's speech characters the voice
 segments leave editorial. Test splits are for scoring: nothing here shows an error.
@@ -56,8 +57,9 @@ def main(argv=None) -> int:
 
     from analysis import coding
     from analysis.corpus import load_corpus
-    from analysis.nlp import load_pipeline
     from analysis.quotes import quotes_frame, split_voices, voice_segments
+    from analysis.stages import docs_from_tokens
+    from analysis.store import open_store
 
     try:
         from analysis.attribution import deployed
@@ -67,7 +69,8 @@ def main(argv=None) -> int:
     gold_dir = HERE / "tests" / "gold" / "wikinews"
     articles = list(load_corpus(HERE / "corpus" / "articles"))
     bodies = {a.id: a.body for a in articles}
-    nlp = load_pipeline()
+    store = open_store(None, stages=("parse", "sentences"))
+    tokens, sentence_table = store.table("tokens"), store.table("sentences")
     systems = [("rules", None, "rules")] + ([("deployed", tagger, combination)] if tagger is not None else [])
     out = {"repo": args.repo, "combination": combination, "splits": {}}
     for name in args.splits:
@@ -80,14 +83,16 @@ def main(argv=None) -> int:
             ids = set(split.loc[split.split == name, "article_id"])
             gold = gold[gold.article_id.isin(ids)]
         sel = [a for a in articles if a.id in ids]
-        docs = dict(zip([a.id for a in sel], nlp.pipe([a.body for a in sel], batch_size=8)))
+        docs = docs_from_tokens(tokens[tokens.article_id.isin(ids)])
+        sents = {a: list(zip(g.start.tolist(), g.end.tolist()))
+                 for a, g in sentence_table[sentence_table.article_id.isin(ids)].groupby("article_id")}
         out["splits"][name] = {"articles": len(sel)}
         for system, tg, how in systems:
             t = time.perf_counter()
             frames, segs = [], []
             for a in sel:
                 kw = {"tagger": tg, "combination": how} if tg is not None else {}
-                split_ = split_voices(a, doc=docs[a.id], **kw)
+                split_ = split_voices(a, doc=docs[a.id], sentences=sents.get(a.id, []), **kw)
                 frames.append(quotes_frame(split_.quotes, doc=docs[a.id]))
                 segs.append(voice_segments(a, split_.quotes))
             seconds = time.perf_counter() - t
